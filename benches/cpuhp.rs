@@ -1,0 +1,2 @@
+//! Criterion bench (under construction).
+fn main() {}

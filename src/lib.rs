@@ -1,0 +1,6 @@
+//! dbgemu: the ARM AArch32 debug registers, CPU hotplug and undef hooks on an
+//! emulated N-vCPU machine running the Linux hw_breakpoint driver flow.
+
+pub use cpuhp;
+pub use dbgregs;
+pub use undef;
