@@ -1,0 +1,180 @@
+//! A small read-copy-update cell with per-CPU-slot reader counters (an "SRCU" shape).
+//!
+//! This is the only module with `unsafe` code. It owns one heap snapshot at a time
+//! (`AtomicPtr` to a `Box`) and guarantees that a snapshot is freed only after every
+//! reader that could have loaded it has left its read-side section.
+//!
+//! # Read side (routing, the hot path)
+//! 1. `e = epoch` (any value works for safety; it only keeps writers' waits bounded);
+//! 2. `counts[e][slot] += 1` (first half of the store-buffering pair);
+//! 3. `p = current` (second half); use `*p`;
+//! 4. `counts[e][slot] -= 1` with `Release`.
+//!
+//! `slot` is derived from the caller's CPU number so vCPU threads touch different cache
+//! lines; two threads sharing a slot are still correct (the counter is an atomic RMW),
+//! they merely contend. No lock, no allocation, no retry loop.
+//!
+//! # Write side (register/unregister, serialised by the writer lock)
+//! 1. `old = current.swap(new)` (first half of the pair);
+//! 2. wait until every counter of epoch `1 - e` reads 0, flip `epoch` to `1 - e`, wait
+//!    until every counter of epoch `e` reads 0 (second half: `Acquire` loads);
+//! 3. free `old`.
+//!
+//! Why it is safe: a reader still using `old` loaded it before the swap, so its step-2
+//! increment precedes the writer's swap in the total order S; the writer's later load of
+//! that counter therefore sees the increment (or the matching decrement, which it then
+//! synchronises with). Conversely, if the writer's load does not see a reader's increment,
+//! the reader's pointer load comes after the swap in S and returns the new snapshot. Both
+//! epochs are drained because a reader may have read a stale epoch value.
+//!
+//! Why waits are bounded: while the writer drains epoch `x`, new readers enter the other
+//! epoch; only readers that read `epoch` before the flip can still enter `x`, and each
+//! does so once.
+
+use alloc::boxed::Box;
+use core::marker::PhantomData;
+use core::ops::Deref;
+
+use crate::sync::{relax, sb_fence, AtomicPtr, AtomicUsize, Ordering, WriterLockGuard};
+use crate::sync::{SB_LOAD, SB_RMW};
+
+/// Number of reader-counter slots per epoch.
+#[cfg(not(loom))]
+pub(crate) const SLOTS: usize = 8;
+/// Number of reader-counter slots per epoch (small under loom to bound the state space).
+#[cfg(loom)]
+pub(crate) const SLOTS: usize = 2;
+
+/// A reader counter on its own cache line pair (avoids false sharing between vCPUs and
+/// adjacent-line prefetch).
+#[repr(align(128))]
+struct Slot(AtomicUsize);
+
+/// The published value plus, under loom, a cell whose accesses let loom prove that the
+/// writer's free happens after every reader's last use.
+struct Node<T> {
+    value: T,
+    #[cfg(loom)]
+    witness: loom::cell::UnsafeCell<()>,
+}
+
+/// An RCU-style cell; see the module documentation.
+pub(crate) struct RcuCell<T> {
+    current: AtomicPtr<Node<T>>,
+    epoch: AtomicUsize,
+    counts: [[Slot; SLOTS]; 2],
+    /// The cell owns `Node<T>` values (drop check), and hands `&T` to several threads.
+    _owns: PhantomData<Box<Node<T>>>,
+}
+
+// SAFETY: the cell hands out `&T` to any thread (needs `T: Sync`) and drops `T` on the
+// writer's thread (needs `T: Send`); all shared state is atomic.
+unsafe impl<T: Send + Sync> Send for RcuCell<T> {}
+// SAFETY: as above.
+unsafe impl<T: Send + Sync> Sync for RcuCell<T> {}
+
+/// A read-side section; dereferences to the snapshot that was current at entry.
+pub(crate) struct ReadGuard<'a, T> {
+    node: &'a Node<T>,
+    counter: &'a AtomicUsize,
+}
+
+fn new_node<T>(value: T) -> *mut Node<T> {
+    Box::into_raw(Box::new(Node {
+        value,
+        #[cfg(loom)]
+        witness: loom::cell::UnsafeCell::new(()),
+    }))
+}
+
+impl<T> RcuCell<T> {
+    pub(crate) fn new(value: T) -> Self {
+        Self {
+            current: AtomicPtr::new(new_node(value)),
+            epoch: AtomicUsize::new(0),
+            counts: [
+                core::array::from_fn(|_| Slot(AtomicUsize::new(0))),
+                core::array::from_fn(|_| Slot(AtomicUsize::new(0))),
+            ],
+            _owns: PhantomData,
+        }
+    }
+
+    /// Enters a read-side section. `hint` spreads readers over counter slots (the CPU
+    /// number); any value is correct.
+    #[inline]
+    pub(crate) fn read(&self, hint: u32) -> ReadGuard<'_, T> {
+        let epoch = self.epoch.load(Ordering::Relaxed) & 1;
+        let counter = &self.counts[epoch][hint as usize % SLOTS].0;
+        counter.fetch_add(1, SB_RMW);
+        sb_fence();
+        let ptr = self.current.load(SB_LOAD);
+        // SAFETY: `ptr` came from `Box::into_raw` (in `new` or `replace`) and is never
+        // null. It is freed only by `replace`/`drop` after a grace period that waits for
+        // our counter, which we incremented before loading `ptr` (module docs), and which
+        // we decrement only when this guard is dropped; the guard borrows `self`, so the
+        // cell (and its `Drop`) cannot run while the reference is alive.
+        let node = unsafe { &*ptr };
+        ReadGuard { node, counter }
+    }
+
+    /// Publishes `value`, waits for a grace period, then drops the previous value.
+    ///
+    /// Writers must be serialised: the caller proves it holds the writer lock.
+    pub(crate) fn replace(&self, value: T, _writer: &WriterLockGuard<'_>) {
+        let new = new_node(value);
+        let old = self.current.swap(new, SB_RMW);
+        sb_fence();
+        self.synchronize();
+        // SAFETY: `old` came from `Box::into_raw` and was unpublished by the swap above;
+        // `synchronize` returned, so no reader can still hold a reference to it (module
+        // docs), and no other writer can free it (we held the writer lock for the swap).
+        let old = unsafe { Box::from_raw(old) };
+        #[cfg(loom)]
+        old.witness.with_mut(|_| ());
+        drop(old);
+    }
+
+    /// Waits until every reader that entered before this call has left.
+    fn synchronize(&self) {
+        let cur = self.epoch.load(Ordering::Relaxed) & 1;
+        self.drain(cur ^ 1);
+        self.epoch.store(cur ^ 1, Ordering::Relaxed);
+        self.drain(cur);
+    }
+
+    fn drain(&self, epoch: usize) {
+        for slot in &self.counts[epoch] {
+            while slot.0.load(SB_LOAD) != 0 {
+                relax();
+            }
+        }
+    }
+}
+
+impl<T> Drop for RcuCell<T> {
+    fn drop(&mut self) {
+        let ptr = self.current.load(Ordering::Acquire);
+        // SAFETY: `&mut self` proves no read guard (they borrow `self`) or writer exists; the pointer is the cell's own live
+        // `Box` allocation and is not used again.
+        drop(unsafe { Box::from_raw(ptr) });
+    }
+}
+
+impl<T> Deref for ReadGuard<'_, T> {
+    type Target = T;
+
+    #[inline]
+    fn deref(&self) -> &T {
+        &self.node.value
+    }
+}
+
+impl<T> Drop for ReadGuard<'_, T> {
+    #[inline]
+    fn drop(&mut self) {
+        #[cfg(loom)]
+        self.node.witness.with(|_| ());
+        self.counter.fetch_sub(1, Ordering::Release);
+    }
+}
