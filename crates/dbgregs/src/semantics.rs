@@ -1,1 +1,785 @@
-//! (module under construction)
+//! What one CP14 debug register access does on a given core: existence per
+//! version, privilege, the lock and power-down rules, writable masks, RES0
+//! bits and side effects — one place per register.
+//!
+//! The checks run in the spec's §4 priority order:
+//! 1. the register is not implemented on this core (version, index past the
+//!    BRP/WRP count, optional feature absent) → [`UndefReason::NotImplemented`];
+//!    the wrong direction (MCR to a read-only register, MRC from a
+//!    write-only one) → [`UndefReason::WrongDirection`];
+//! 2. PL0 access to a register that is not PL0-accessible → [`UndefReason::Privilege`];
+//! 3. PL0 access with DBGDSCR.UDCCdis = 1 → [`UndefReason::UserAccessDisabled`];
+//! 4. (EL2/EL3 traps: not modelled here; a VMM applies its own before
+//!    calling in);
+//! 5. DBGSWENABLE low → [`UndefReason::SoftwareDebugDisabled`];
+//! 6. v7.0 sticky power-down / OS Lock → [`UndefReason::StickyPowerDown`] /
+//!    [`UndefReason::OsLock`];
+//! 7. the access itself.
+//!
+//! Decisions where the spec is 'unverified' (each also in `MODELS.md`):
+//! * A register absent on a version (reserved numbers, v7.1-only registers
+//!   on v7.0, non-baseline registers on v7-baseline, everything QEMU leaves
+//!   out) UNDEFs: the architecture allows it (UNPREDICTABLE) and it is never
+//!   a silent value.
+//! * Wrong-direction accesses UNDEF on every version (v8: unallocated;
+//!   before v8: UNPREDICTABLE).
+//! * DBGSWENABLE low: the baseline registers (DBGDIDR, DBGDSCRint, the DTR
+//!   internal views, DBGDRAR, DBGDSAR), DBGOSLSR and DBGPRSR stay
+//!   accessible (Linux reads DBGDIDR before it installs its undef hook, and
+//!   erratum 764319 is precisely that DBGOSLSR/DBGPRSR reads UNDEF although
+//!   they should not); every other debug register UNDEFs.
+//! * The sticky power-down and OS Lock UNDEF rules apply to v7.0 only
+//!   (ARMv7 Table C6-12); v7.1 behaves as v8 (Linux does not read DBGPRSR
+//!   on v7.1 and saves registers with the lock set, spec §4.3).
+//! * DBGITR/DBGPCSR, DBGITCTRL: not implemented in CP14. DBGCLAIM*,
+//!   DBGAUTHSTATUS: v7.1 and later only. DBGECR, DBGDSCCR, DBGDSMCR:
+//!   RAZ/WI on v7-full (A9 TRM) and (DSCCR/DSMCR) v6.1.
+//! * DBGWFAR: RW (bit 0 reserved) on v6.1/v7.0, RAZ/WI on v7.1 (UNK/SBZ)
+//!   and v8 (RES0); absent on v6 (ARM1136 keeps it in CP15).
+//! * DBGBCR.BAS: BAS\[3\] = BAS\[2\] and BAS\[1\] = BAS\[0\] on every write
+//!   from v7 (QEMU's rule; ARMv8-ARM's rule for the reserved values); v6
+//!   stores BAS as written (Jazelle byte values).
+//! * DBGBVR\[1:0\] are RES0 on BRPs that are not context-capable (A9 TRM:
+//!   RAZ); context-capable BRPs keep all 32 bits (Context ID).
+//! * Reserved BT values are stored as written (a read then returns the
+//!   written value, which is one permitted UNKNOWN).
+//! * DBGDSCRext writable bits through CP14: v7.0 MDBGen, UDCCdis; v7.1
+//!   the same, plus the MSM save/restore mask 0x6C30FC3C while the OS Lock
+//!   is set; v8 MDBGen, UDCCdis, MOE, plus the save/restore bits while the
+//!   OS Lock is set. v6 writes MDBGen and UDCCdis through `c0,c1,0`.
+//!   RESTARTED (bit 1) reads 1 before v8 (the PE is in Non-debug state).
+//! * DBGDRCR (v7-full): bit 2 clears the sticky exception bits; halt and
+//!   restart requests are ignored (halting debug is not modelled).
+//! * DBGPRCR: CORENPDRQ and HCWR stored (v7), COREPURQ too (v7.1),
+//!   CORENPDRQ only on v8; CWRR (reset request) is ignored.
+//! * A DBGDTRRXint read with RXfull = 0 returns the stale register value
+//!   (UNKNOWN); a DBGDTRTXint write with TXfull = 1 overwrites (UNKNOWN).
+
+use crate::access::Direction;
+use crate::model::{CoreModel, OsLockModel};
+use crate::regmap::DebugRegister;
+use crate::state::{flag, DebugState};
+use crate::version::DebugVersion;
+
+/// The privilege level of the access.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Privilege {
+    /// PL0: User mode / EL0.
+    Pl0,
+    /// PL1: the kernel modes / EL1.
+    Pl1,
+    /// PL2: Hyp mode / EL2 (treated as PL1 for these registers).
+    Pl2,
+}
+
+/// The context an access is made in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AccessContext {
+    /// The privilege of the instruction.
+    pub privilege: Privilege,
+}
+
+impl AccessContext {
+    /// A PL1 (kernel) access.
+    pub const PL1: AccessContext = AccessContext {
+        privilege: Privilege::Pl1,
+    };
+    /// A PL0 (user) access.
+    pub const PL0: AccessContext = AccessContext {
+        privilege: Privilege::Pl0,
+    };
+}
+
+/// Why an access takes the Undefined Instruction exception.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum UndefReason {
+    /// The encoding names no debug register (another opc1, an unallocated
+    /// number, a `2` form, LDC/STC to anything but the DTR).
+    Unallocated,
+    /// The register does not exist on this core: not in this version, not
+    /// in CP14 on a v7-baseline core, an index past the BRP/WRP count, an
+    /// optional feature the model lacks.
+    NotImplemented,
+    /// MCR to a read-only register or MRC from a write-only one.
+    WrongDirection,
+    /// A PL0 access to a register only PL1 may access.
+    Privilege,
+    /// A PL0 access to a PL0-capable register while DBGDSCR.UDCCdis = 1.
+    UserAccessDisabled,
+    /// v7.0: the OS Lock is set and the register is an "other debug"
+    /// register.
+    OsLock,
+    /// v7.0: DBGPRSR.SPD is set and the register is an "other debug"
+    /// register.
+    StickyPowerDown,
+    /// DBGSWENABLE is driven low (including the Cortex-A9 erratum 764319
+    /// reads of DBGPRSR/DBGOSLSR).
+    SoftwareDebugDisabled,
+    /// An UNPREDICTABLE or CONSTRAINED UNPREDICTABLE case this crate
+    /// resolves as UNDEFINED (MCR with Rt = 15, MRC to APSR_nzcv from
+    /// another register than DBGDSCRint, MRRC with Rt = Rt2, DBGOSSRR
+    /// without the OS Lock, ...).
+    Unpredictable,
+}
+
+/// The result of one register access.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AccessOutcome {
+    /// A 32-bit read completed with this value.
+    Read(u32),
+    /// A 64-bit read (MRRC) completed with this value (low word to Rt).
+    Read64(u64),
+    /// A write completed.
+    Written,
+    /// The access takes the Undefined Instruction exception; nothing
+    /// changed.
+    Undefined(UndefReason),
+}
+
+/// DBGWVR writable bits (\[1:0\] RES0).
+pub const WVR_MASK: u32 = 0xFFFF_FFFC;
+/// The DBGOSLAR key that sets the OS Lock.
+pub const OSLAR_KEY: u32 = 0xC5AC_CE55;
+
+const DSCR_MDBGEN: u32 = 1 << 15;
+const DSCR_UDCCDIS: u32 = 1 << 12;
+const DSCR_RXFULL: u32 = 1 << 30;
+const DSCR_TXFULL: u32 = 1 << 29;
+
+/// DBGBVRn writable bits on `model` (context-capable BRPs keep \[1:0\]).
+#[inline]
+pub const fn bvr_mask(model: &CoreModel, n: u8) -> u32 {
+    if n >= model.first_ctx_brp() {
+        u32::MAX
+    } else {
+        0xFFFF_FFFC
+    }
+}
+
+/// DBGBCRn writable bits on `model` (spec §3.3).
+#[inline]
+pub const fn bcr_mask(model: &CoreModel) -> u32 {
+    // E, PMC, BAS, LBN, BT[2:0]
+    let mut m = 0x0077_01E7;
+    if model.security() {
+        m |= 0xC000; // SSC
+    }
+    if model.virtualization() {
+        m |= 0x0080_2000; // BT[3], HMC
+    }
+    if model.bp_addr_mask() && model.version().is_v7() {
+        m |= 0x1F00_0000; // MASK
+    }
+    m
+}
+
+/// DBGBCR value as stored after a write of `value` on `model`: masked and,
+/// from v7, with BAS\[3\] = BAS\[2\] and BAS\[1\] = BAS\[0\].
+#[inline]
+pub const fn normalize_bcr(model: &CoreModel, value: u32) -> u32 {
+    let v = value & bcr_mask(model);
+    if model.version().is_v6() {
+        return v;
+    }
+    let bas2 = (v >> 7) & 1;
+    let bas0 = (v >> 5) & 1;
+    (v & !0x1E0) | (bas2 << 8) | (bas2 << 7) | (bas0 << 6) | (bas0 << 5)
+}
+
+/// DBGWCRn writable bits on `model` (spec §3.5).
+#[inline]
+pub const fn wcr_mask(model: &CoreModel) -> u32 {
+    // E, PAC, LSC, BAS[3:0], LBN, WT
+    let mut m = 0x001F_01FF;
+    if model.wp_bas_bytes() == 8 {
+        m |= 0x1E00;
+    }
+    if model.security() {
+        m |= 0xC000;
+    }
+    if model.virtualization() {
+        m |= 0x2000;
+    }
+    if model.wp_addr_mask() {
+        m |= 0x1F00_0000;
+    }
+    m
+}
+
+/// DBGVCR writable bits on `model` (spec §3.7): with the Security
+/// Extensions the Secure, Monitor and Non-secure bits (v8: EL3 is taken to
+/// be AArch64, so the Monitor bits are RES0), without them \[7:6\],\[4:1\];
+/// bit 0 (Reset catch) before v8 only.
+#[inline]
+pub const fn vcr_mask(model: &CoreModel) -> u32 {
+    let v8 = model.version().is_v8();
+    let mut m = 0xDE;
+    if model.security() {
+        m |= 0xDE00_0000;
+        if !v8 {
+            m |= 0xDC00;
+        }
+    }
+    if !v8 {
+        m |= 1;
+    }
+    m
+}
+
+/// DBGDSCRext bits a CP14 write may change on `model` in `state`.
+#[inline]
+pub const fn dscr_ext_write_mask(model: &CoreModel, state: &DebugState) -> u32 {
+    let oslk = state.flags & flag::OSLK != 0;
+    match model.version() {
+        DebugVersion::V6 | DebugVersion::V6_1 => DSCR_MDBGEN | DSCR_UDCCDIS,
+        DebugVersion::V7Full | DebugVersion::V7Base => DSCR_MDBGEN | DSCR_UDCCDIS,
+        DebugVersion::V7_1 => {
+            if oslk {
+                0x6C30_FC3C
+            } else {
+                DSCR_MDBGEN | DSCR_UDCCDIS
+            }
+        }
+        _ => {
+            if oslk {
+                0x6CE0_D07C
+            } else {
+                DSCR_MDBGEN | DSCR_UDCCDIS | 0x3C
+            }
+        }
+    }
+}
+
+/// The DBGDSCR external view.
+#[inline]
+pub const fn dscr_ext_value(model: &CoreModel, s: &DebugState) -> u32 {
+    let mut v = s.dscr;
+    if s.flags & flag::RXFULL != 0 {
+        v |= DSCR_RXFULL;
+    }
+    if s.flags & flag::TXFULL != 0 {
+        v |= DSCR_TXFULL;
+    }
+    if model.security() && s.flags & flag::NS != 0 {
+        v |= 1 << 18;
+    }
+    if !model.version().is_v8() {
+        v |= 1 << 1; // RESTARTED
+    }
+    v
+}
+
+/// The DBGDSCR internal view: the external view restricted to the
+/// internal view's bits (v8 G8.3.14; v6/v7: everything but the latched
+/// and pipeline bits).
+#[inline]
+pub const fn dscr_int_value(model: &CoreModel, s: &DebugState) -> u32 {
+    let mask = if model.version().is_v8() {
+        0x6007_903C
+    } else {
+        0x6007_FFFF
+    };
+    dscr_ext_value(model, s) & mask
+}
+
+/// DBGOSLSR value.
+#[inline]
+pub const fn oslsr_value(model: &CoreModel, s: &DebugState) -> u32 {
+    let oslm = model.os_lock().oslm() as u32;
+    let mut v = (oslm & 1) | ((oslm >> 1) << 3);
+    if s.flags & flag::OSLK != 0 {
+        v |= 2;
+    }
+    v
+}
+
+/// DBGPRSR value (without the read side effects): PU, SPD, SR, and on
+/// v7.1 OSLK (bit 5) and DLK (bit 6).
+#[inline]
+pub const fn prsr_value(model: &CoreModel, s: &DebugState) -> u32 {
+    let mut v = 0;
+    if s.flags & flag::PU != 0 {
+        v |= 1;
+    }
+    if s.flags & flag::SPD != 0 {
+        v |= 2;
+    }
+    if s.flags & flag::SR != 0 {
+        v |= 8;
+    }
+    if matches!(model.version(), DebugVersion::V7_1) {
+        if s.flags & flag::OSLK != 0 {
+            v |= 1 << 5;
+        }
+        if s.flags & flag::DLK != 0 {
+            v |= 1 << 6;
+        }
+    }
+    v
+}
+
+/// How a register may be accessed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Rw {
+    Ro,
+    Wo,
+    Rw,
+}
+
+/// Whether `reg` exists in CP14 on `model`, and how it may be accessed.
+#[inline]
+fn presence(model: &CoreModel, reg: DebugRegister) -> Option<Rw> {
+    use DebugRegister::*;
+    use DebugVersion::*;
+    let v = model.version();
+    let v6 = v.is_v6();
+    let v7f = matches!(v, V7Full);
+    let v71 = v.at_least_v7_1();
+    let v8 = v.is_v8();
+    let full = v6 || v7f || v71; // full CP14 map (not v7-baseline)
+    let yes = |c: bool, rw: Rw| if c { Some(rw) } else { None };
+    match reg {
+        Dbgdidr => Some(Rw::Ro),
+        DbgdscrInt => Some(if v6 { Rw::Rw } else { Rw::Ro }),
+        DbgdtrrxInt => Some(Rw::Ro),
+        DbgdtrtxInt => Some(Rw::Wo),
+        Dbgdccint => yes(v8, Rw::Rw),
+        Dbgwfar => yes(matches!(v, V6_1) || v7f || v71, Rw::Rw),
+        Dbgvcr => yes(full, Rw::Rw),
+        Dbgecr => yes(v7f, Rw::Rw),
+        Dbgdsccr | Dbgdsmcr => yes(matches!(v, V6_1) || v7f, Rw::Rw),
+        DbgdtrrxExt | DbgdtrtxExt | DbgdscrExt => yes(v7f || v71, Rw::Rw),
+        Dbgitr | Dbgpcsr => None,
+        Dbgdrcr => yes(v7f, Rw::Wo),
+        Dbgoseccr => yes(v8, Rw::Rw),
+        Dbgbvr(n) | Dbgbcr(n) => yes(full && n < model.brps(), Rw::Rw),
+        Dbgwvr(n) | Dbgwcr(n) => yes(full && n < model.wrps(), Rw::Rw),
+        Dbgbxvr(n) => yes(
+            v71 && model.virtualization() && n < model.brps() && n >= model.first_ctx_brp(),
+            Rw::Rw,
+        ),
+        Dbgdrar | Dbgdsar => yes(!v6, Rw::Ro),
+        Dbgdrar64 | Dbgdsar64 => yes(!v6 && (model.lpae() || v8), Rw::Ro),
+        Dbgoslar => yes((v7f && model.os_lock() != OsLockModel::None) || v71, Rw::Wo),
+        Dbgoslsr => yes(v7f || v71, Rw::Ro),
+        Dbgossrr => yes(v7f && model.os_lock() == OsLockModel::SaveRestore, Rw::Rw),
+        Dbgosdlr => yes(v71, Rw::Rw),
+        Dbgprcr => yes(v7f || v71, Rw::Rw),
+        Dbgprsr => yes(v7f || matches!(v, V7_1), Rw::Ro),
+        Dbgitctrl => None,
+        Dbgclaimset | Dbgclaimclr => yes(v71, Rw::Rw),
+        Dbgauthstatus => yes(v71, Rw::Ro),
+        Dbgdevid2 | Dbgdevid1 => yes(v71, Rw::Ro),
+        Dbgdevid => yes((v7f || v71) && model.dbgdevid().is_some(), Rw::Ro),
+    }
+}
+
+/// Registers a PL0 access may reach (spec §4.2).
+#[inline]
+const fn pl0_capable(reg: DebugRegister) -> bool {
+    use DebugRegister::*;
+    matches!(
+        reg,
+        Dbgdidr
+            | DbgdscrInt
+            | DbgdtrrxInt
+            | DbgdtrtxInt
+            | Dbgdrar
+            | Dbgdsar
+            | Dbgdrar64
+            | Dbgdsar64
+    )
+}
+
+/// Registers still accessible with DBGSWENABLE low (this crate's choice,
+/// see the module documentation).
+#[inline]
+const fn swenable_exempt(reg: DebugRegister) -> bool {
+    use DebugRegister::*;
+    pl0_capable(reg) || matches!(reg, Dbgoslsr | Dbgprsr)
+}
+
+/// The v7 "other debug" registers (numbers 0–127 minus DBGECR, DBGDRCR
+/// and the baseline registers; ARMv7 Table C6-12), which the v7.0 OS Lock
+/// and sticky power-down make UNDEFINED.
+#[inline]
+const fn other_debug(reg: DebugRegister) -> bool {
+    use DebugRegister::*;
+    matches!(
+        reg,
+        Dbgwfar
+            | Dbgvcr
+            | Dbgdsccr
+            | Dbgdsmcr
+            | DbgdtrrxExt
+            | DbgdtrtxExt
+            | DbgdscrExt
+            | Dbgitr
+            | Dbgpcsr
+            | Dbgbvr(_)
+            | Dbgbcr(_)
+            | Dbgwvr(_)
+            | Dbgwcr(_)
+            | Dbgbxvr(_)
+    )
+}
+
+/// Runs the §4 checks 1–6 for an access to `reg`.
+#[inline]
+fn check(
+    model: &CoreModel,
+    state: &DebugState,
+    reg: DebugRegister,
+    dir: Direction,
+    ctx: AccessContext,
+) -> Result<(), UndefReason> {
+    let Some(rw) = presence(model, reg) else {
+        return Err(UndefReason::NotImplemented);
+    };
+    let read = matches!(dir, Direction::Read);
+    if (read && rw == Rw::Wo) || (!read && rw == Rw::Ro) {
+        return Err(UndefReason::WrongDirection);
+    }
+    if matches!(ctx.privilege, Privilege::Pl0) {
+        // v6: DSCR is never writable from User mode (ARM1136 TRM).
+        if !pl0_capable(reg) || (!read && matches!(reg, DebugRegister::DbgdscrInt)) {
+            return Err(UndefReason::Privilege);
+        }
+        if state.dscr & DSCR_UDCCDIS != 0 {
+            return Err(UndefReason::UserAccessDisabled);
+        }
+    }
+    if state.flags & flag::SWENABLE == 0 {
+        let erratum = model.quirks().erratum_764319
+            && read
+            && matches!(reg, DebugRegister::Dbgoslsr | DebugRegister::Dbgprsr);
+        if !swenable_exempt(reg) || erratum {
+            return Err(UndefReason::SoftwareDebugDisabled);
+        }
+    }
+    if model.version().is_v7_0() {
+        let spd = state.flags & flag::SPD != 0;
+        let oslk = state.flags & flag::OSLK != 0;
+        if other_debug(reg) {
+            if spd {
+                return Err(UndefReason::StickyPowerDown);
+            }
+            if oslk {
+                return Err(UndefReason::OsLock);
+            }
+        }
+        if matches!(reg, DebugRegister::Dbgossrr) && (spd || !oslk) {
+            return Err(UndefReason::Unpredictable);
+        }
+    }
+    Ok(())
+}
+
+/// Number of words in the DBGOSSRR save sequence: DBGDSCR, DBGVCR,
+/// DBGWFAR, then every BVR, BCR, WVR, WCR (this crate's order; the
+/// architecture leaves it IMPLEMENTATION DEFINED).
+#[inline]
+pub const fn ossrr_words(model: &CoreModel) -> u32 {
+    3 + 2 * model.brps() as u32 + 2 * model.wrps() as u32
+}
+
+fn ossrr_slot<'s>(model: &CoreModel, s: &'s mut DebugState, k: u32) -> Option<&'s mut u32> {
+    let b = model.brps() as u32;
+    let w = model.wrps() as u32;
+    Some(match k {
+        0 => &mut s.dscr,
+        1 => &mut s.vcr,
+        2 => &mut s.wfar,
+        k if k < 3 + b => &mut s.bvr[(k - 3) as usize],
+        k if k < 3 + 2 * b => &mut s.bcr[(k - 3 - b) as usize],
+        k if k < 3 + 2 * b + w => &mut s.wvr[(k - 3 - 2 * b) as usize],
+        k if k < 3 + 2 * b + 2 * w => &mut s.wcr[(k - 3 - 2 * b - w) as usize],
+        _ => return None,
+    })
+}
+
+fn ossrr_mask(model: &CoreModel, s: &DebugState, k: u32) -> u32 {
+    let b = model.brps() as u32;
+    let w = model.wrps() as u32;
+    match k {
+        0 => dscr_ext_write_mask(model, s),
+        1 => vcr_mask(model),
+        2 => 0xFFFF_FFFE,
+        k if k < 3 + b => bvr_mask(model, (k - 3) as u8),
+        k if k < 3 + 2 * b => bcr_mask(model),
+        k if k < 3 + 2 * b + w => WVR_MASK,
+        _ => wcr_mask(model),
+    }
+}
+
+/// Reads `reg` (a 32-bit MRC, or STC for DBGDTRRXint).
+#[inline]
+pub fn read(
+    model: &CoreModel,
+    state: &mut DebugState,
+    reg: DebugRegister,
+    ctx: AccessContext,
+) -> AccessOutcome {
+    let out = match check(model, state, reg, Direction::Read, ctx) {
+        Err(r) => AccessOutcome::Undefined(r),
+        Ok(()) => read_checked(model, state, reg),
+    };
+    trace_access(reg, Direction::Read, 0, out);
+    out
+}
+
+/// Writes `value` to `reg` (a 32-bit MCR, or LDC for DBGDTRTXint).
+#[inline]
+pub fn write(
+    model: &CoreModel,
+    state: &mut DebugState,
+    reg: DebugRegister,
+    value: u32,
+    ctx: AccessContext,
+) -> AccessOutcome {
+    let out = match check(model, state, reg, Direction::Write, ctx) {
+        Err(r) => AccessOutcome::Undefined(r),
+        Ok(()) => {
+            write_checked(model, state, reg, value);
+            AccessOutcome::Written
+        }
+    };
+    trace_access(reg, Direction::Write, value as u64, out);
+    out
+}
+
+#[inline]
+fn trace_access(reg: DebugRegister, dir: Direction, value: u64, out: AccessOutcome) {
+    let value = match out {
+        AccessOutcome::Read(v) => v as u64,
+        AccessOutcome::Read64(v) => v,
+        _ => value,
+    };
+    tracing::trace!(register = %reg, direction = ?dir, value, outcome = ?out, "cp14 access");
+}
+
+#[inline]
+fn read_checked(model: &CoreModel, s: &mut DebugState, reg: DebugRegister) -> AccessOutcome {
+    use DebugRegister::*;
+    let v = match reg {
+        Dbgdidr => model.dbgdidr(),
+        DbgdscrInt => dscr_int_value(model, s),
+        DbgdscrExt => dscr_ext_value(model, s),
+        DbgdtrrxInt => {
+            s.flags &= !flag::RXFULL;
+            s.dtrrx
+        }
+        DbgdtrrxExt => s.dtrrx,
+        DbgdtrtxExt => s.dtrtx,
+        Dbgdccint => (s.dccint as u32) << 29,
+        Dbgwfar => {
+            if model.version().at_least_v7_1() {
+                0
+            } else {
+                s.wfar
+            }
+        }
+        Dbgvcr => s.vcr,
+        Dbgecr | Dbgdsccr | Dbgdsmcr => 0,
+        Dbgoseccr => s.oseccr,
+        Dbgbvr(n) => s.bvr[(n & 15) as usize],
+        Dbgbcr(n) => s.bcr[(n & 15) as usize],
+        Dbgwvr(n) => s.wvr[(n & 15) as usize],
+        Dbgwcr(n) => s.wcr[(n & 15) as usize],
+        Dbgbxvr(n) => s.bxvr[(n & 15) as usize] as u32,
+        Dbgdrar | Dbgdsar => 0,
+        Dbgdrar64 | Dbgdsar64 => return AccessOutcome::Read64(0),
+        Dbgoslsr => oslsr_value(model, s),
+        Dbgossrr => {
+            let pos = s.ossrr_pos as u32;
+            s.ossrr_pos = s.ossrr_pos.saturating_add(1);
+            if pos == 0 {
+                ossrr_words(model)
+            } else {
+                ossrr_slot(model, s, pos - 1).map_or(0, |w| *w)
+            }
+        }
+        Dbgosdlr => (s.flags & flag::DLK != 0 && model.double_lock()) as u32,
+        Dbgprcr => s.prcr as u32,
+        Dbgprsr => {
+            let v = prsr_value(model, s);
+            if s.flags & flag::PU != 0 {
+                s.flags &= !flag::SPD;
+            }
+            s.flags &= !flag::SR;
+            v
+        }
+        Dbgclaimset => 0xFF,
+        Dbgclaimclr => s.claim as u32,
+        Dbgauthstatus => {
+            if model.security() {
+                0xFF
+            } else {
+                0x0F
+            }
+        }
+        Dbgdevid2 => 0,
+        Dbgdevid1 => model.dbgdevid1().unwrap_or(0),
+        Dbgdevid => model.dbgdevid().unwrap_or(0),
+        // Write-only registers never get here (check() refused them).
+        DbgdtrtxInt | Dbgitr | Dbgdrcr | Dbgoslar => 0,
+        Dbgpcsr | Dbgitctrl => 0,
+    };
+    AccessOutcome::Read(v)
+}
+
+#[inline]
+fn write_checked(model: &CoreModel, s: &mut DebugState, reg: DebugRegister, value: u32) {
+    use DebugRegister::*;
+    match reg {
+        DbgdscrInt | DbgdscrExt => {
+            let m = dscr_ext_write_mask(model, s);
+            s.dscr = (s.dscr & !m) | (value & m & !(DSCR_RXFULL | DSCR_TXFULL));
+            if m & DSCR_RXFULL != 0 {
+                let on = value & DSCR_RXFULL != 0;
+                s.flags = (s.flags & !flag::RXFULL) | if on { flag::RXFULL } else { 0 };
+            }
+            if m & DSCR_TXFULL != 0 {
+                let on = value & DSCR_TXFULL != 0;
+                s.flags = (s.flags & !flag::TXFULL) | if on { flag::TXFULL } else { 0 };
+            }
+        }
+        DbgdtrtxInt => {
+            s.dtrtx = value;
+            s.flags |= flag::TXFULL;
+        }
+        DbgdtrrxExt => s.dtrrx = value,
+        DbgdtrtxExt => s.dtrtx = value,
+        Dbgdccint => s.dccint = ((value >> 29) & 3) as u8,
+        Dbgwfar => {
+            if !model.version().at_least_v7_1() {
+                s.wfar = value & 0xFFFF_FFFE;
+            }
+        }
+        Dbgvcr => s.vcr = value & vcr_mask(model),
+        Dbgecr | Dbgdsccr | Dbgdsmcr => {}
+        Dbgdrcr => {
+            if value & (1 << 2) != 0 {
+                s.dscr &= !0x1C0; // clear sticky exceptions
+            }
+        }
+        Dbgoseccr => {
+            if s.flags & flag::OSLK != 0 {
+                s.oseccr = value;
+            }
+        }
+        Dbgbvr(n) => s.bvr[(n & 15) as usize] = value & bvr_mask(model, n),
+        Dbgbcr(n) => s.bcr[(n & 15) as usize] = normalize_bcr(model, value),
+        Dbgwvr(n) => s.wvr[(n & 15) as usize] = value & WVR_MASK,
+        Dbgwcr(n) => s.wcr[(n & 15) as usize] = value & wcr_mask(model),
+        Dbgbxvr(n) => s.bxvr[(n & 15) as usize] = value as u8,
+        Dbgoslar => {
+            if value == OSLAR_KEY {
+                s.flags |= flag::OSLK;
+            } else {
+                s.flags &= !flag::OSLK;
+            }
+            s.ossrr_pos = 0;
+        }
+        Dbgossrr => {
+            let pos = s.ossrr_pos as u32;
+            if pos > 0 {
+                let m = ossrr_mask(model, s, pos - 1);
+                let bcr_word =
+                    pos - 1 >= 3 + model.brps() as u32 && pos - 1 < 3 + 2 * model.brps() as u32;
+                let value = if bcr_word {
+                    normalize_bcr(model, value)
+                } else {
+                    value & m
+                };
+                if let Some(w) = ossrr_slot(model, s, pos - 1) {
+                    *w = value;
+                }
+            }
+            s.ossrr_pos = s.ossrr_pos.saturating_add(1);
+        }
+        Dbgosdlr => {
+            if model.double_lock() {
+                if value & 1 != 0 {
+                    s.flags |= flag::DLK;
+                } else {
+                    s.flags &= !flag::DLK;
+                }
+            }
+        }
+        Dbgprcr => {
+            let m = match model.version() {
+                DebugVersion::V7Full | DebugVersion::V7Base => 0b0101,
+                DebugVersion::V7_1 => 0b1101,
+                _ => 0b0001,
+            };
+            s.prcr = (value & m) as u8;
+        }
+        Dbgclaimset => s.claim |= value as u8,
+        Dbgclaimclr => s.claim &= !(value as u8),
+        // Read-only registers never get here (check() refused them).
+        Dbgdidr | DbgdtrrxInt | Dbgitr | Dbgpcsr | Dbgdrar | Dbgdsar | Dbgdrar64 | Dbgdsar64
+        | Dbgoslsr | Dbgprsr | Dbgitctrl | Dbgauthstatus | Dbgdevid2 | Dbgdevid1 | Dbgdevid => {}
+    }
+}
+
+/// The writable mask of a plain read/write register on `model` in
+/// `state`: a write of `v` followed by a read returns `v & mask` (for
+/// DBGBCR, followed by the BAS normalisation of [`normalize_bcr`]).
+/// `None` for registers that are not plain storage (RO, WO, RAZ/WI,
+/// side-effecting, or absent on the model).
+pub fn writable_mask(model: &CoreModel, state: &DebugState, reg: DebugRegister) -> Option<u32> {
+    use DebugRegister::*;
+    if presence(model, reg) != Some(Rw::Rw) {
+        return None;
+    }
+    Some(match reg {
+        Dbgbvr(n) => bvr_mask(model, n),
+        Dbgbcr(_) => bcr_mask(model),
+        Dbgwvr(_) => WVR_MASK,
+        Dbgwcr(_) => wcr_mask(model),
+        Dbgbxvr(_) => 0xFF,
+        Dbgvcr => vcr_mask(model),
+        Dbgwfar if !model.version().at_least_v7_1() => 0xFFFF_FFFE,
+        DbgdtrrxExt | DbgdtrtxExt => u32::MAX,
+        Dbgdccint => 0x6000_0000,
+        Dbgprcr => match model.version() {
+            DebugVersion::V7Full | DebugVersion::V7Base => 0b0101,
+            DebugVersion::V7_1 => 0b1101,
+            _ => 0b0001,
+        },
+        Dbgosdlr if model.double_lock() => 1,
+        DbgdscrExt => {
+            let m = dscr_ext_write_mask(model, state);
+            // RXfull/TXfull are flags; the rest is plain storage.
+            m & !(DSCR_RXFULL | DSCR_TXFULL)
+        }
+        _ => return None,
+    })
+}
+
+/// A vCPU's debug registers: the model paired with its state, for callers
+/// that prefer methods.
+#[derive(Debug)]
+pub struct DebugCpu<'a> {
+    /// The core model.
+    pub model: &'a CoreModel,
+    /// The vCPU's state.
+    pub state: &'a mut DebugState,
+}
+
+impl DebugCpu<'_> {
+    /// [`read`] on this vCPU.
+    #[inline]
+    pub fn read(&mut self, reg: DebugRegister, ctx: AccessContext) -> AccessOutcome {
+        read(self.model, self.state, reg, ctx)
+    }
+    /// [`write`] on this vCPU.
+    #[inline]
+    pub fn write(&mut self, reg: DebugRegister, value: u32, ctx: AccessContext) -> AccessOutcome {
+        write(self.model, self.state, reg, value, ctx)
+    }
+}
+
+#[cfg(test)]
+mod tests;
