@@ -1,7 +1,44 @@
-//! Decoding and emulation of the ARM AArch32 CP14 debug registers.
+//! Decoding and emulation of the ARM AArch32 CP14 debug registers, per real
+//! core model (ARMv6 to Armv8 AArch32).
 //!
-//! (Crate documentation with a runnable example is written with the
-//! register semantics; see the module list below for the architecture.)
+//! The pieces, in the order a trapped access flows through them:
+//!
+//! * [`decode`] turns an A32 word, a T32 word or an `ESR_EL2` syndrome into
+//!   an [`access::Access`]; [`encode`] is its inverse;
+//! * [`regmap`] names the debug register an access reaches;
+//! * [`model`] holds the core models ([`model::CoreModel`]: presets such as
+//!   `cortex-a15`, `cortex-a9`, `arm1176`, plus a validating builder) and
+//!   [`version`] the debug architecture versions;
+//! * [`state`] is the per-vCPU register file ([`state::DebugState`], a small
+//!   `Copy` struct) and [`semantics`] what one read or write does on a given
+//!   model (existence, privilege, OS Lock, power-down, DBGSWENABLE, masks);
+//! * [`emulate`] is one VMM emulation step: condition, privilege, access,
+//!   Rt and PC update, or an Undefined Instruction exception to inject;
+//! * [`registers`] has the register layouts as typed bitfields.
+//!
+//! The crate is `no_std` without its default `std` feature and never
+//! allocates.
+//!
+//! # Example
+//!
+//! A Cortex-A15 vCPU in SVC mode traps `MRC p14, 0, r0, c0, c0, 0`
+//! (read DBGDIDR):
+//!
+//! ```
+//! use dbgregs::emulate::{step, SimpleGuest, StepOutcome, Trap};
+//! use dbgregs::model::CoreModel;
+//! use dbgregs::state::{DebugState, UnknownFill};
+//!
+//! let model = CoreModel::preset("cortex-a15")?;
+//! let mut state = DebugState::cold_reset(model, UnknownFill::Zero);
+//! let mut guest = SimpleGuest::svc(0x8000);
+//!
+//! let outcome = step(model, &mut state, &mut guest, Trap::A32(0xee10_0e10))?;
+//! assert!(matches!(outcome, StepOutcome::Completed { .. }));
+//! assert_eq!(guest.regs[0], 0x3515_f021); // 4 WRPs, 6 BRPs, 2 CTX, v7.1
+//! assert_eq!(guest.pc, 0x8004);
+//! # Ok::<(), dbgregs::error::DbgRegsError>(())
+//! ```
 #![cfg_attr(not(feature = "std"), no_std)]
 
 pub mod access;

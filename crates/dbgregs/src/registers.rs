@@ -632,7 +632,7 @@ mod tests {
         assert_eq!(IdDfr0::from_bits(0x0201_0555).copdbg(), 5);
         assert_eq!(Dbgauthstatus::new().with_snid(3).into_bits(), 0xC0);
         assert_eq!(Dbgbxvr::from_bits(0xFFFF_FFFF).vmid(), 0xFF);
-        assert_eq!(Dbgosdlr::from_bits(1).dlk(), true);
+        assert!(Dbgosdlr::from_bits(1).dlk());
         assert_eq!(Dbgprcr::new().with_corepurq(true).into_bits(), 8);
         assert_eq!(Dbgdevid1::from_bits(2).pcsroffset(), 2);
         assert_eq!(Dbgdsar::new().with_valid(3).into_bits(), 3);

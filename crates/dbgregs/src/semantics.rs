@@ -321,9 +321,9 @@ pub const fn prsr_value(model: &CoreModel, s: &DebugState) -> u32 {
 /// How a register may be accessed.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Rw {
-    Ro,
-    Wo,
-    Rw,
+    ReadOnly,
+    WriteOnly,
+    ReadWrite,
 }
 
 /// Whether `reg` exists in CP14 on `model`, and how it may be accessed.
@@ -339,38 +339,44 @@ fn presence(model: &CoreModel, reg: DebugRegister) -> Option<Rw> {
     let full = v6 || v7f || v71; // full CP14 map (not v7-baseline)
     let yes = |c: bool, rw: Rw| if c { Some(rw) } else { None };
     match reg {
-        Dbgdidr => Some(Rw::Ro),
-        DbgdscrInt => Some(if v6 { Rw::Rw } else { Rw::Ro }),
-        DbgdtrrxInt => Some(Rw::Ro),
-        DbgdtrtxInt => Some(Rw::Wo),
-        Dbgdccint => yes(v8, Rw::Rw),
-        Dbgwfar => yes(matches!(v, V6_1) || v7f || v71, Rw::Rw),
-        Dbgvcr => yes(full, Rw::Rw),
-        Dbgecr => yes(v7f, Rw::Rw),
-        Dbgdsccr | Dbgdsmcr => yes(matches!(v, V6_1) || v7f, Rw::Rw),
-        DbgdtrrxExt | DbgdtrtxExt | DbgdscrExt => yes(v7f || v71, Rw::Rw),
+        Dbgdidr => Some(Rw::ReadOnly),
+        DbgdscrInt => Some(if v6 { Rw::ReadWrite } else { Rw::ReadOnly }),
+        DbgdtrrxInt => Some(Rw::ReadOnly),
+        DbgdtrtxInt => Some(Rw::WriteOnly),
+        Dbgdccint => yes(v8, Rw::ReadWrite),
+        Dbgwfar => yes(matches!(v, V6_1) || v7f || v71, Rw::ReadWrite),
+        Dbgvcr => yes(full, Rw::ReadWrite),
+        Dbgecr => yes(v7f, Rw::ReadWrite),
+        Dbgdsccr | Dbgdsmcr => yes(matches!(v, V6_1) || v7f, Rw::ReadWrite),
+        DbgdtrrxExt | DbgdtrtxExt | DbgdscrExt => yes(v7f || v71, Rw::ReadWrite),
         Dbgitr | Dbgpcsr => None,
-        Dbgdrcr => yes(v7f, Rw::Wo),
-        Dbgoseccr => yes(v8, Rw::Rw),
-        Dbgbvr(n) | Dbgbcr(n) => yes(full && n < model.brps(), Rw::Rw),
-        Dbgwvr(n) | Dbgwcr(n) => yes(full && n < model.wrps(), Rw::Rw),
+        Dbgdrcr => yes(v7f, Rw::WriteOnly),
+        Dbgoseccr => yes(v8, Rw::ReadWrite),
+        Dbgbvr(n) | Dbgbcr(n) => yes(full && n < model.brps(), Rw::ReadWrite),
+        Dbgwvr(n) | Dbgwcr(n) => yes(full && n < model.wrps(), Rw::ReadWrite),
         Dbgbxvr(n) => yes(
             v71 && model.virtualization() && n < model.brps() && n >= model.first_ctx_brp(),
-            Rw::Rw,
+            Rw::ReadWrite,
         ),
-        Dbgdrar | Dbgdsar => yes(!v6, Rw::Ro),
-        Dbgdrar64 | Dbgdsar64 => yes(!v6 && (model.lpae() || v8), Rw::Ro),
-        Dbgoslar => yes((v7f && model.os_lock() != OsLockModel::None) || v71, Rw::Wo),
-        Dbgoslsr => yes(v7f || v71, Rw::Ro),
-        Dbgossrr => yes(v7f && model.os_lock() == OsLockModel::SaveRestore, Rw::Rw),
-        Dbgosdlr => yes(v71, Rw::Rw),
-        Dbgprcr => yes(v7f || v71, Rw::Rw),
-        Dbgprsr => yes(v7f || matches!(v, V7_1), Rw::Ro),
+        Dbgdrar | Dbgdsar => yes(!v6, Rw::ReadOnly),
+        Dbgdrar64 | Dbgdsar64 => yes(!v6 && (model.lpae() || v8), Rw::ReadOnly),
+        Dbgoslar => yes(
+            (v7f && model.os_lock() != OsLockModel::None) || v71,
+            Rw::WriteOnly,
+        ),
+        Dbgoslsr => yes(v7f || v71, Rw::ReadOnly),
+        Dbgossrr => yes(
+            v7f && model.os_lock() == OsLockModel::SaveRestore,
+            Rw::ReadWrite,
+        ),
+        Dbgosdlr => yes(v71, Rw::ReadWrite),
+        Dbgprcr => yes(v7f || v71, Rw::ReadWrite),
+        Dbgprsr => yes(v7f || matches!(v, V7_1), Rw::ReadOnly),
         Dbgitctrl => None,
-        Dbgclaimset | Dbgclaimclr => yes(v71, Rw::Rw),
-        Dbgauthstatus => yes(v71, Rw::Ro),
-        Dbgdevid2 | Dbgdevid1 => yes(v71, Rw::Ro),
-        Dbgdevid => yes((v7f || v71) && model.dbgdevid().is_some(), Rw::Ro),
+        Dbgclaimset | Dbgclaimclr => yes(v71, Rw::ReadWrite),
+        Dbgauthstatus => yes(v71, Rw::ReadOnly),
+        Dbgdevid2 | Dbgdevid1 => yes(v71, Rw::ReadOnly),
+        Dbgdevid => yes((v7f || v71) && model.dbgdevid().is_some(), Rw::ReadOnly),
     }
 }
 
@@ -424,9 +430,13 @@ const fn other_debug(reg: DebugRegister) -> bool {
     )
 }
 
-/// Runs the §4 checks 1–6 for an access to `reg`.
+/// Runs the §4 checks 1–6 for an access to `reg` without performing it:
+/// `Err` with the reason when the access would be UNDEFINED.
+///
+/// # Errors
+/// The [`UndefReason`] of the first check that fails.
 #[inline]
-fn check(
+pub fn check_access(
     model: &CoreModel,
     state: &DebugState,
     reg: DebugRegister,
@@ -437,7 +447,7 @@ fn check(
         return Err(UndefReason::NotImplemented);
     };
     let read = matches!(dir, Direction::Read);
-    if (read && rw == Rw::Wo) || (!read && rw == Rw::Ro) {
+    if (read && rw == Rw::WriteOnly) || (!read && rw == Rw::ReadOnly) {
         return Err(UndefReason::WrongDirection);
     }
     if matches!(ctx.privilege, Privilege::Pl0) {
@@ -520,7 +530,7 @@ pub fn read(
     reg: DebugRegister,
     ctx: AccessContext,
 ) -> AccessOutcome {
-    let out = match check(model, state, reg, Direction::Read, ctx) {
+    let out = match check_access(model, state, reg, Direction::Read, ctx) {
         Err(r) => AccessOutcome::Undefined(r),
         Ok(()) => read_checked(model, state, reg),
     };
@@ -537,7 +547,7 @@ pub fn write(
     value: u32,
     ctx: AccessContext,
 ) -> AccessOutcome {
-    let out = match check(model, state, reg, Direction::Write, ctx) {
+    let out = match check_access(model, state, reg, Direction::Write, ctx) {
         Err(r) => AccessOutcome::Undefined(r),
         Ok(()) => {
             write_checked(model, state, reg, value);
@@ -685,8 +695,8 @@ fn write_checked(model: &CoreModel, s: &mut DebugState, reg: DebugRegister, valu
             let pos = s.ossrr_pos as u32;
             if pos > 0 {
                 let m = ossrr_mask(model, s, pos - 1);
-                let bcr_word =
-                    pos - 1 >= 3 + model.brps() as u32 && pos - 1 < 3 + 2 * model.brps() as u32;
+                let b = model.brps() as u32;
+                let bcr_word = (3 + b..3 + 2 * b).contains(&(pos - 1));
                 let value = if bcr_word {
                     normalize_bcr(model, value)
                 } else {
@@ -730,7 +740,7 @@ fn write_checked(model: &CoreModel, s: &mut DebugState, reg: DebugRegister, valu
 /// side-effecting, or absent on the model).
 pub fn writable_mask(model: &CoreModel, state: &DebugState, reg: DebugRegister) -> Option<u32> {
     use DebugRegister::*;
-    if presence(model, reg) != Some(Rw::Rw) {
+    if presence(model, reg) != Some(Rw::ReadWrite) {
         return None;
     }
     Some(match reg {
