@@ -46,6 +46,7 @@ pub mod decode;
 pub mod emulate;
 pub mod encode;
 pub mod error;
+pub mod matching;
 pub mod model;
 pub mod registers;
 pub mod regmap;

@@ -1,0 +1,477 @@
+//! Breakpoints (spec §3.3, §3.4, §6.2, §6.3): breakpoint types, address
+//! match and mismatch with BAS and MASK, context comparisons and links.
+
+use super::condition::{state_matches, Condition, Executing, Unit};
+use super::{Breakpoints, DebugGate, InstructionFetch, MatchConfig, Privilege};
+use crate::registers::Dbgbcr;
+
+/// What a BRP compares, decoded from DBGBCR.BT.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Compare {
+    /// Instruction address (BT = 000x); `mismatch` for BT = 010x.
+    Address { mismatch: bool },
+    /// Context: CONTEXTIDR (`cid`), VTTBR.VMID (`vmid`) or both.
+    Context { cid: bool, vmid: bool },
+}
+
+/// A decoded breakpoint type: what is compared and whether the BRP is
+/// linked (BT\[0\]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct BreakpointType {
+    pub(crate) compare: Compare,
+    pub(crate) linked: bool,
+}
+
+/// Decodes DBGBCR.BT of BRP `n`; `None` for reserved types, which behave as
+/// disabled (spec §3.3, ARMv8-ARM: "disabled or some non-reserved type").
+///
+/// * 000x address match — every version.
+/// * 001x CONTEXTIDR match — context-capable BRPs only.
+/// * 0100 address mismatch — every version. **Decision for v6/v6.1**
+///   (spec: unverified): DDI 0406B, under DBGBCR "0b101 Linked IVA
+///   mismatch", notes only that *linked* mismatch "is not supported in v6
+///   Debug", which implies unlinked mismatch exists from v6 Debug on.
+/// * 0101 linked address mismatch — v6.1 and later (reserved on v6).
+/// * 100x VMID, 101x VMID + CONTEXTIDR — context-capable BRPs with the
+///   Virtualization Extensions/EL2.
+/// * 011x (CONTEXTIDR_EL1 under VHE) and 11xx (CONTEXTIDR_EL2) — reserved:
+///   never valid when EL2 is AArch32, which is all this crate models.
+///
+/// On v6/v7.0 bit 23 is a reserved (SBZ) bit; a 1 there is treated as
+/// BT\[3\] = 1 and therefore reserved as well.
+pub(crate) const fn decode_bt(cfg: &MatchConfig, n: usize, bt: u8) -> Option<BreakpointType> {
+    let linked = bt & 1 != 0;
+    let context = cfg.is_context_brp(n);
+    let compare = match bt & 0b1110 {
+        0b0000 => Compare::Address { mismatch: false },
+        0b0100 if linked && matches!(cfg.version, crate::version::DebugVersion::V6) => return None,
+        0b0100 => Compare::Address { mismatch: true },
+        0b0010 if context => Compare::Context {
+            cid: true,
+            vmid: false,
+        },
+        0b1000 if context && cfg.virtualization => Compare::Context {
+            cid: false,
+            vmid: true,
+        },
+        0b1010 if context && cfg.virtualization => Compare::Context {
+            cid: true,
+            vmid: true,
+        },
+        _ => return None,
+    };
+    Some(BreakpointType { compare, linked })
+}
+
+/// DBGBCR.MASK as the core honours it: 0 where the field is not
+/// implemented (v6 reserved, v8 RES0, or the option absent).
+const fn effective_mask(cfg: &MatchConfig, bcr: Dbgbcr) -> u8 {
+    if cfg.bp_mask_effective() {
+        bcr.mask()
+    } else {
+        0
+    }
+}
+
+/// The address comparison of an address-type BRP against an (aligned)
+/// instruction address; `None` if the programming is reserved (the BRP is
+/// then disabled, for match and mismatch alike).
+///
+/// * MASK = 0: PC\[31:2\] = BVR\[31:2\] and BAS bit number PC\[1:0\] is set.
+///   BVR\[1:0\] are ignored. PC\[1:0\] is 0 or 2, so only BAS\[0\] and
+///   BAS\[2\] are ever looked at; that is exactly the ARMv8-ARM treatment of
+///   the reserved BAS values (BAS\[1\] and BAS\[3\] read as copies of
+///   BAS\[0\] and BAS\[2\]), and for BAS = 0b1111 an A32 BRP also matches a
+///   T32 instruction at BVR + 2 (CONSTRAINED UNPREDICTABLE; this is the
+///   literal rule). A 32-bit T32 instruction is matched by its first
+///   halfword only (**decision**, CONSTRAINED UNPREDICTABLE for the second
+///   halfword; QEMU does the same), so the instruction length is not an
+///   input.
+/// * MASK = 1, 2: reserved → disabled.
+/// * MASK = m ≥ 3 (v7 only): PC\[31:m\] = BVR\[31:m\]. BAS must then be
+///   0b1111, otherwise UNPREDICTABLE → **decision**: disabled. Nonzero
+///   masked BVR bits (UNPREDICTABLE) are simply not compared.
+const fn address_matches(cfg: &MatchConfig, bcr: Dbgbcr, bvr: u32, pc: u32) -> Option<bool> {
+    match effective_mask(cfg, bcr) {
+        0 => Some((pc ^ bvr) >> 2 == 0 && (bcr.bas() >> (pc & 3)) & 1 != 0),
+        1 | 2 => None,
+        m => {
+            if bcr.bas() != 0b1111 {
+                None
+            } else {
+                Some((pc ^ bvr) >> m == 0)
+            }
+        }
+    }
+}
+
+/// The state a context comparison is made against.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Context {
+    pub(crate) contextidr: u32,
+    pub(crate) vmid: u8,
+    /// Privilege of the executing code (not of the access).
+    pub(crate) privilege: Privilege,
+    /// Effective Security state (false without the Security Extensions).
+    pub(crate) secure: bool,
+}
+
+/// The context comparison of a context-type BRP (spec §6.3): CONTEXTIDR =
+/// BVR (all 32 bits), never at PL2; VMID = BXVR.VMID, only at PL0/PL1 in
+/// Non-secure state (EL2 enabled). A context BRP with a nonzero MASK is
+/// UNPREDICTABLE (DDI 0406B) → **decision**: disabled. A missing BXVR entry
+/// never matches a VMID.
+const fn context_matches(
+    cfg: &MatchConfig,
+    bcr: Dbgbcr,
+    cid: bool,
+    vmid: bool,
+    bvr: u32,
+    bxvr: Option<&u8>,
+    ctx: &Context,
+) -> bool {
+    if effective_mask(cfg, bcr) != 0 || matches!(ctx.privilege, Privilege::Pl2) {
+        return false;
+    }
+    let cid_ok = !cid || bvr == ctx.contextidr;
+    let vmid_ok = !vmid
+        || (!ctx.secure
+            && match bxvr {
+                Some(v) => *v == ctx.vmid,
+                None => false,
+            });
+    cid_ok && vmid_ok
+}
+
+/// Number of BRPs looked at: implemented and present in the slices.
+const fn brp_count(cfg: &MatchConfig, bps: &Breakpoints<'_>) -> usize {
+    let mut n = cfg.brp_count();
+    if bps.bvr.len() < n {
+        n = bps.bvr.len();
+    }
+    if bps.bcr.len() < n {
+        n = bps.bcr.len();
+    }
+    n
+}
+
+/// Whether the BRP named by a linked breakpoint's or watchpoint's LBN
+/// matches the current context (spec §6.2): it must be implemented,
+/// context-capable, enabled and programmed as a *linked* context type
+/// (0b0011, 0b1001, 0b1011), otherwise the linking unit behaves as
+/// disabled (**decision** for an LBN naming a non-context or unimplemented
+/// BRP, CONSTRAINED UNPREDICTABLE: disabled). Only the linked BRP's value
+/// comparison counts; its HMC/SSC/PMC are not evaluated (v8 pseudocode; the
+/// v7 ARM requires them to be programmed as "any", so a correctly
+/// programmed pair behaves the same either way).
+pub(crate) fn linked_context_matches(
+    cfg: &MatchConfig,
+    bps: &Breakpoints<'_>,
+    lbn: u8,
+    ctx: &Context,
+) -> bool {
+    let n = lbn as usize;
+    if n >= brp_count(cfg, bps) {
+        return false;
+    }
+    let (Some(&bcr), Some(&bvr)) = (bps.bcr.get(n), bps.bvr.get(n)) else {
+        return false;
+    };
+    let bcr = Dbgbcr::from_bits(bcr);
+    if !bcr.e() {
+        return false;
+    }
+    match decode_bt(cfg, n, bcr.bt()) {
+        Some(BreakpointType {
+            compare: Compare::Context { cid, vmid },
+            linked: true,
+        }) => context_matches(cfg, bcr, cid, vmid, bvr, bps.bxvr.get(n), ctx),
+        _ => false,
+    }
+}
+
+/// Which breakpoints match an instruction committed for execution, as a
+/// bitmask (bit n = BRP n). Zero when debug events are not generated
+/// ([`DebugGate::generates`]) or the PC is misaligned for its instruction
+/// set (a PC alignment fault has priority over breakpoints, spec §6.1).
+///
+/// Per enabled BRP: the type ([`decode_bt`] rules), the comparison —
+/// address match, address mismatch (fires on every instruction the
+/// address test does not match; BAS = 0b0000 therefore fires everywhere),
+/// or context — the execution condition (HMC/SSC/PMC), and for linked
+/// types the linked context BRP. Linked context BRPs never fire on their
+/// own; unlinked context BRPs fire on every instruction executed in the
+/// matching context.
+pub fn breakpoint_matches(
+    cfg: &MatchConfig,
+    bps: &Breakpoints<'_>,
+    gate: &DebugGate,
+    fetch: &InstructionFetch,
+) -> u16 {
+    let privilege = fetch.mode.privilege();
+    let secure = cfg.security && fetch.secure;
+    if !gate.generates(cfg, privilege, secure) {
+        return 0;
+    }
+    let misaligned = if fetch.thumb { 0b01 } else { 0b11 };
+    if fetch.address & misaligned != 0 {
+        return 0;
+    }
+    let ctx = Context {
+        contextidr: fetch.contextidr,
+        vmid: fetch.vmid,
+        privilege,
+        secure,
+    };
+    let mut hits = 0u16;
+    let pairs = bps.bvr.iter().zip(bps.bcr.iter()).take(brp_count(cfg, bps));
+    for (n, (&bvr, &bcr)) in pairs.enumerate() {
+        let bcr = Dbgbcr::from_bits(bcr);
+        if !bcr.e() {
+            continue;
+        }
+        let Some(ty) = decode_bt(cfg, n, bcr.bt()) else {
+            continue;
+        };
+        let value = match ty.compare {
+            Compare::Address { mismatch } => match address_matches(cfg, bcr, bvr, fetch.address) {
+                Some(m) => m != mismatch,
+                None => false,
+            },
+            // Linked context BRPs only ever qualify a linking unit.
+            Compare::Context { .. } if ty.linked => false,
+            Compare::Context { cid, vmid } => {
+                context_matches(cfg, bcr, cid, vmid, bvr, bps.bxvr.get(n), &ctx)
+            }
+        };
+        if !value {
+            continue;
+        }
+        let condition = Condition {
+            hmc: bcr.hmc(),
+            ssc: bcr.ssc(),
+            pxc: bcr.pmc(),
+        };
+        let at = Executing {
+            privilege,
+            mode: fetch.mode,
+            secure,
+        };
+        if !state_matches(cfg, Unit::Breakpoint, condition, at) {
+            continue;
+        }
+        // Unlinked types ignore LBN (v8 behaviour for the v7 "must be 0").
+        let is_address = matches!(ty.compare, Compare::Address { .. });
+        if ty.linked && is_address && !linked_context_matches(cfg, bps, bcr.lbn(), &ctx) {
+            continue;
+        }
+        hits |= 1 << n;
+    }
+    hits
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::matching::Mode;
+    use crate::version::DebugVersion;
+
+    fn cfg(version: DebugVersion) -> MatchConfig {
+        MatchConfig {
+            version,
+            brps: 6,
+            wrps: 4,
+            ctx_cmps: 2,
+            wp_bas_bytes: 8,
+            bp_addr_mask: true,
+            wp_addr_mask: true,
+            security: true,
+            virtualization: true,
+            async_watchpoints: false,
+        }
+    }
+
+    #[test]
+    fn bt_decoding_per_version_and_brp() {
+        let v8 = cfg(DebugVersion::V8);
+        let addr = |mismatch, linked| {
+            Some(BreakpointType {
+                compare: Compare::Address { mismatch },
+                linked,
+            })
+        };
+        assert_eq!(decode_bt(&v8, 0, 0b0000), addr(false, false));
+        assert_eq!(decode_bt(&v8, 0, 0b0001), addr(false, true));
+        assert_eq!(decode_bt(&v8, 0, 0b0100), addr(true, false));
+        assert_eq!(decode_bt(&v8, 0, 0b0101), addr(true, true));
+        // Context types only on BRPs 4 and 5.
+        assert_eq!(decode_bt(&v8, 3, 0b0010), None);
+        assert_eq!(
+            decode_bt(&v8, 4, 0b0011),
+            Some(BreakpointType {
+                compare: Compare::Context {
+                    cid: true,
+                    vmid: false
+                },
+                linked: true
+            })
+        );
+        assert_eq!(
+            decode_bt(&v8, 5, 0b1010),
+            Some(BreakpointType {
+                compare: Compare::Context {
+                    cid: true,
+                    vmid: true
+                },
+                linked: false
+            })
+        );
+        assert_eq!(decode_bt(&v8, 3, 0b1000), None);
+        for reserved in [0b0110, 0b0111, 0b1100, 0b1101, 0b1110, 0b1111] {
+            assert_eq!(decode_bt(&v8, 5, reserved), None, "{reserved:04b}");
+        }
+        // VMID types need EL2.
+        let no_el2 = MatchConfig {
+            virtualization: false,
+            ..v8
+        };
+        assert_eq!(decode_bt(&no_el2, 5, 0b1001), None);
+        // Linked mismatch is reserved on v6, unlinked mismatch is not.
+        let v6 = cfg(DebugVersion::V6);
+        assert_eq!(decode_bt(&v6, 0, 0b0101), None);
+        assert_eq!(decode_bt(&v6, 0, 0b0100), addr(true, false));
+        assert_eq!(
+            decode_bt(&cfg(DebugVersion::V6_1), 0, 0b0101),
+            addr(true, true)
+        );
+    }
+
+    #[test]
+    fn mask_is_honoured_only_on_v7() {
+        // BAS 1111, MASK 4: 16-byte range at 0x1000.
+        let bcr = Dbgbcr::new().with_e(true).with_bas(0b1111).with_mask(4);
+        for (version, in_range) in [
+            (DebugVersion::V7Full, Some(true)),
+            (DebugVersion::V7_1, Some(true)),
+            (DebugVersion::V8, Some(false)),
+            (DebugVersion::V6_1, Some(false)),
+        ] {
+            assert_eq!(
+                address_matches(&cfg(version), bcr, 0x1000, 0x100C),
+                in_range,
+                "{version}"
+            );
+        }
+        let no_mask = MatchConfig {
+            bp_addr_mask: false,
+            ..cfg(DebugVersion::V7Full)
+        };
+        assert_eq!(address_matches(&no_mask, bcr, 0x1000, 0x100C), Some(false));
+    }
+
+    #[test]
+    fn linked_context_requires_a_linked_context_type() {
+        let c = cfg(DebugVersion::V7_1);
+        let ctx = Context {
+            contextidr: 0x42,
+            vmid: 3,
+            privilege: Privilege::Pl0,
+            secure: false,
+        };
+        let linked_cid = Dbgbcr::new()
+            .with_e(true)
+            .with_bt(0b0011)
+            .with_pmc(0b11)
+            .into_bits();
+        let unlinked_cid = Dbgbcr::new()
+            .with_e(true)
+            .with_bt(0b0010)
+            .with_pmc(0b11)
+            .into_bits();
+        let bcr = [0, 0, 0, 0, linked_cid, unlinked_cid];
+        let bvr = [0, 0, 0, 0, 0x42, 0x42];
+        let bps = Breakpoints {
+            bvr: &bvr,
+            bcr: &bcr,
+            bxvr: &[],
+        };
+        assert!(linked_context_matches(&c, &bps, 4, &ctx));
+        assert!(!linked_context_matches(&c, &bps, 5, &ctx));
+        assert!(!linked_context_matches(&c, &bps, 0, &ctx));
+        assert!(!linked_context_matches(&c, &bps, 9, &ctx));
+        assert!(!linked_context_matches(
+            &c,
+            &bps,
+            4,
+            &Context {
+                contextidr: 0x43,
+                ..ctx
+            }
+        ));
+        assert!(!linked_context_matches(
+            &c,
+            &bps,
+            4,
+            &Context {
+                privilege: Privilege::Pl2,
+                ..ctx
+            }
+        ));
+    }
+
+    #[test]
+    fn misaligned_pc_never_matches() {
+        let c = cfg(DebugVersion::V8);
+        let bcr = [Dbgbcr::new()
+            .with_e(true)
+            .with_bas(0b1111)
+            .with_pmc(0b11)
+            .with_bt(0b0100)
+            .into_bits()];
+        let bps = Breakpoints {
+            bvr: &[0x8000],
+            bcr: &bcr,
+            bxvr: &[],
+        };
+        let gate = DebugGate {
+            mdbgen: true,
+            ..DebugGate::default()
+        };
+        let fetch = InstructionFetch {
+            address: 0x9002,
+            thumb: false,
+            mode: Mode::User,
+            secure: false,
+            contextidr: 0,
+            vmid: 0,
+        };
+        // A mismatch BRP would fire anywhere else, but an A32 PC with
+        // bit 1 set faults first.
+        assert_eq!(breakpoint_matches(&c, &bps, &gate, &fetch), 0);
+        assert_eq!(
+            breakpoint_matches(
+                &c,
+                &bps,
+                &gate,
+                &InstructionFetch {
+                    thumb: true,
+                    ..fetch
+                }
+            ),
+            1
+        );
+        assert_eq!(
+            breakpoint_matches(
+                &c,
+                &bps,
+                &gate,
+                &InstructionFetch {
+                    address: 0x9001,
+                    thumb: true,
+                    ..fetch
+                }
+            ),
+            0
+        );
+    }
+}
