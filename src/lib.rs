@@ -4,3 +4,11 @@
 pub use cpuhp;
 pub use dbgregs;
 pub use undef;
+
+pub mod driver;
+pub mod error;
+pub mod machine;
+
+pub use error::DbgemuError;
+
+pub mod replay;

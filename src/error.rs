@@ -1,0 +1,81 @@
+//! The root package's error type: everything a caller of [`crate::machine`]
+//! or [`crate::driver`] (or the `dbgemu` CLI) can get wrong. Each variant names
+//! the offending value; a call that fails this way leaves every state as it
+//! was.
+//!
+//! What the *guest* runs into (an Undefined Instruction exception nobody
+//! handles, a hotplug callback failing) is not an error of the caller: it is
+//! an outcome ([`crate::machine::KernelOops`], [`crate::driver::InitResult`]).
+
+use dbgregs::error::DbgRegsError;
+
+/// Everything that can be wrong with input to the `dbgemu` package.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DbgemuError {
+    /// A core model name no preset has, or a custom model the builder
+    /// refused.
+    #[error(transparent)]
+    Model(#[from] DbgRegsError),
+    /// A machine of zero vCPUs, or more than the machine supports.
+    #[error("vCPU count {count} is out of range: a machine has 1..={max} vCPUs")]
+    BadCpuCount {
+        /// The count asked for.
+        count: usize,
+        /// The largest supported count.
+        max: usize,
+    },
+    /// A CPU index past the machine's last vCPU.
+    #[error("CPU {cpu} does not exist: the machine has {count} vCPUs (0..={last})", last = count - 1)]
+    NoSuchCpu {
+        /// The index asked for.
+        cpu: usize,
+        /// The machine's vCPU count.
+        count: usize,
+    },
+    /// The boot CPU (0) cannot start offline: it runs the init code.
+    #[error("CPU 0 is the boot CPU and cannot start offline")]
+    BootCpuOffline,
+    /// A fault kind the CLI/`FromStr` does not know.
+    #[error("unknown fault kind `{kind}` (known kinds: swenable-low, powered-down, double-lock, no-os-save-restore, spd-on-wfi)")]
+    UnknownFault {
+        /// The text given.
+        kind: String,
+    },
+    /// A fault spec that is not `CPU:KIND`.
+    #[error("malformed fault `{spec}`: expected CPU:KIND, e.g. 2:swenable-low")]
+    MalformedFault {
+        /// The text given.
+        spec: String,
+    },
+    /// A fault the core model cannot have (the double lock before v7.1, no
+    /// OS Lock on an Armv8 core).
+    #[error("fault {kind} cannot be applied to CPU {cpu} of model {model}: {reason}")]
+    FaultNotApplicable {
+        /// The fault's name.
+        kind: &'static str,
+        /// The CPU it was asked for.
+        cpu: usize,
+        /// The machine's model.
+        model: &'static str,
+        /// Why not.
+        reason: String,
+    },
+    /// A CPU list (`2,3`, `1-3`) that does not parse.
+    #[error("malformed CPU list `{list}`: {reason}")]
+    MalformedCpuList {
+        /// The text given.
+        list: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The CPU hotplug registry refused a request (the machine's own
+    /// operation, e.g. bringing a CPU up).
+    #[error("CPU hotplug: {0}")]
+    Hotplug(String),
+    /// An executor name other than `inline` or `threads`.
+    #[error("unknown executor `{name}` (known: inline, threads)")]
+    UnknownExecutor {
+        /// The text given.
+        name: String,
+    },
+}
