@@ -1,12 +1,350 @@
-//! `dbgemu boot` (under construction).
+//! `dbgemu boot`: build an emulated machine, run the Linux hw_breakpoint
+//! init on it, print the kernel log and a per-CPU register table, then bring
+//! the `--online-later` CPUs up and show whether the reset ran on them.
+//!
+//! The kernel-style log lines come from `tracing` (target `hw-breakpoint`)
+//! through a `tracing-subscriber` writing to stdout (to stderr with
+//! `--json`, where stdout carries only the JSON result). Progress and timing
+//! go to stderr.
+
+use std::io::Write;
+use std::time::Instant;
+
+use dbgemu::dbgregs::model::CoreModel;
+use dbgemu::driver::{HwBreakpoint, InitOptions, InitResult};
+use dbgemu::machine::{
+    parse_cpu_list, Executor, Fault, FaultKind, KernelOops, Machine, MachineConfig,
+};
+use serde::Serialize;
 
 use super::CliResult;
 
 /// Arguments of `dbgemu boot`.
 #[derive(Debug, clap::Args)]
-pub struct BootArgs {}
+pub struct BootArgs {
+    /// Core model preset of every vCPU (`dbgemu models` lists them).
+    #[arg(long = "cpu", value_name = "MODEL", default_value = "cortex-a15")]
+    pub cpu: String,
+    /// Number of vCPUs.
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub cpus: usize,
+    /// A fault on one CPU, `CPU:KIND` with KIND one of swenable-low,
+    /// powered-down, double-lock, no-os-save-restore, spd-on-wfi
+    /// (repeatable).
+    #[arg(long = "fault", value_name = "CPU:KIND")]
+    pub faults: Vec<String>,
+    /// CPUs that start offline and are brought online after init
+    /// (`2,3` or `2-3`).
+    #[arg(long = "online-later", value_name = "LIST")]
+    pub online_later: Option<String>,
+    /// Print the structured result as JSON on stdout (the log goes to
+    /// stderr).
+    #[arg(long)]
+    pub json: bool,
+    /// Hotplug executor: `inline` or `threads` (one cpuhp/<n> thread per
+    /// CPU).
+    #[arg(long, value_name = "EXECUTOR", default_value = "inline")]
+    pub executor: String,
+}
+
+/// One CPU's row of the table.
+#[derive(Debug, Serialize)]
+struct CpuReport {
+    cpu: usize,
+    online: bool,
+    faults: Vec<FaultKind>,
+    error: bool,
+    resets: u32,
+    dscr: u32,
+    oslsr: u32,
+    prsr: u32,
+    vcr: u32,
+    bcr: Vec<u32>,
+    bvr: Vec<u32>,
+    wcr: Vec<u32>,
+    wvr: Vec<u32>,
+}
+
+/// What happened when an `--online-later` CPU came up.
+#[derive(Debug, Serialize)]
+struct LateReport {
+    cpu: usize,
+    online: bool,
+    reset_ran: bool,
+    error: Option<String>,
+}
+
+/// The whole `--json` document.
+#[derive(Debug, Serialize)]
+struct BootReport {
+    model: String,
+    midr: u32,
+    dbgdidr: u32,
+    cpus: usize,
+    executor: Executor,
+    faults: Vec<Fault>,
+    online_later: Vec<usize>,
+    init: InitResult,
+    table: Vec<CpuReport>,
+    brought_online: Vec<LateReport>,
+    table_after: Vec<CpuReport>,
+    oopses: Vec<KernelOops>,
+    state_bytes: usize,
+}
+
+fn install_log(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,hw-breakpoint=info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .without_time()
+        .with_level(false)
+        .with_target(true)
+        .with_ansi(false);
+    // A second installation (tests calling `run` twice) keeps the first.
+    let _ = if json {
+        builder.with_writer(std::io::stderr).try_init()
+    } else {
+        builder.with_writer(std::io::stdout).try_init()
+    };
+}
+
+fn report(
+    machine: &Machine,
+    hw: &HwBreakpoint,
+    cpus: &[usize],
+) -> Result<Vec<CpuReport>, dbgemu::DbgemuError> {
+    let mut out = Vec::with_capacity(cpus.len());
+    for &cpu in cpus {
+        let v = machine.vcpu(cpu)?;
+        let m = v.model();
+        let d = v.debug();
+        let b = usize::from(m.brps());
+        let w = usize::from(m.wrps());
+        out.push(CpuReport {
+            cpu,
+            online: machine.is_online(cpu),
+            faults: v.faults().kinds().collect(),
+            error: hw.core().err_mask().test(cpu),
+            resets: hw.core().reset_runs(cpu),
+            dscr: d.dscr_int(m),
+            oslsr: d.oslsr(m),
+            prsr: d.prsr(m),
+            vcr: d.vcr(),
+            bcr: d.bcrs()[..b].to_vec(),
+            bvr: d.bvrs()[..b].to_vec(),
+            wcr: d.wcrs()[..w].to_vec(),
+            wvr: d.wvrs()[..w].to_vec(),
+        });
+    }
+    Ok(out)
+}
+
+fn hex_row(values: &[u32]) -> String {
+    values
+        .iter()
+        .map(|v| format!("{v:08x}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn print_table(out: &mut impl Write, rows: &[CpuReport]) -> std::io::Result<()> {
+    for r in rows {
+        let faults = if r.faults.is_empty() {
+            "-".to_string()
+        } else {
+            r.faults
+                .iter()
+                .map(|f| f.name())
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        writeln!(
+            out,
+            "CPU {:<3} {:<8} error {:<3} resets {:<2} faults {}",
+            r.cpu,
+            if r.online { "online" } else { "offline" },
+            if r.error { "yes" } else { "no" },
+            r.resets,
+            faults
+        )?;
+        writeln!(
+            out,
+            "    DSCR {:08x}  OSLSR {:08x}  PRSR {:08x}  VCR {:08x}",
+            r.dscr, r.oslsr, r.prsr, r.vcr
+        )?;
+        writeln!(out, "    BCR  {}", hex_row(&r.bcr))?;
+        writeln!(out, "    BVR  {}", hex_row(&r.bvr))?;
+        writeln!(out, "    WCR  {}", hex_row(&r.wcr))?;
+        writeln!(out, "    WVR  {}", hex_row(&r.wvr))?;
+    }
+    Ok(())
+}
 
 /// Runs `dbgemu boot`.
-pub fn run(_args: BootArgs) -> CliResult {
-    Err("not implemented yet".into())
+pub fn run(args: BootArgs) -> CliResult {
+    let model: CoreModel = *CoreModel::preset(&args.cpu).map_err(dbgemu::DbgemuError::from)?;
+    let executor: Executor = args.executor.parse()?;
+    let faults = args
+        .faults
+        .iter()
+        .map(|s| s.parse::<Fault>())
+        .collect::<Result<Vec<_>, _>>()?;
+    let later = match &args.online_later {
+        Some(list) => parse_cpu_list(list)?,
+        None => Vec::new(),
+    };
+    let config = MachineConfig {
+        model,
+        cpus: args.cpus,
+        faults: faults.clone(),
+        offline: later.clone(),
+        executor,
+        trace: false,
+    };
+    install_log(args.json);
+
+    eprintln!(
+        "dbgemu: booting {} x {} (MIDR 0x{:08x}, DBGDIDR 0x{:08x}, debug {}), executor {}",
+        args.cpus,
+        model.name(),
+        model.midr(),
+        model.dbgdidr(),
+        model.version(),
+        executor
+    );
+    let t0 = Instant::now();
+    let machine = Machine::new(config)?;
+    let t_machine = t0.elapsed();
+    let t1 = Instant::now();
+    let hw = HwBreakpoint::init(&machine, InitOptions::default())?;
+    let t_init = t1.elapsed();
+    eprintln!(
+        "dbgemu: machine built in {:.1?}, hw_breakpoint init took {:.1?}",
+        t_machine, t_init
+    );
+
+    let all: Vec<usize> = (0..machine.cpus()).collect();
+    let table = report(&machine, &hw, &all)?;
+    let stdout = std::io::stdout();
+    if !args.json {
+        let mut out = stdout.lock();
+        let r = hw.result();
+        writeln!(out)?;
+        writeln!(
+            out,
+            "init: debug arch 0x{:x} ({}), {}; state {}; error mask {}",
+            r.debug_arch,
+            if r.supported {
+                "supported"
+            } else {
+                "unsupported"
+            },
+            if r.enabled {
+                "hardware breakpoints enabled"
+            } else {
+                "hardware breakpoints disabled"
+            },
+            match r.state_installed {
+                Some(s) => format!("{s} \"arm/hw_breakpoint:online\" installed"),
+                None => "none installed".to_string(),
+            },
+            if r.error_mask.is_empty() {
+                "{}".to_string()
+            } else {
+                format!(
+                    "{{{}}}",
+                    r.error_mask
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(",")
+                )
+            }
+        )?;
+        if let Some(o) = &r.oops {
+            writeln!(out, "init stopped: {o}")?;
+        }
+        writeln!(out)?;
+        print_table(&mut out, &table)?;
+    }
+
+    let mut late = Vec::new();
+    if !later.is_empty() {
+        if !args.json {
+            writeln!(stdout.lock())?;
+        }
+        for &cpu in &later {
+            let before = hw.core().reset_runs(cpu);
+            eprintln!("dbgemu: bringing CPU {cpu} online");
+            let t = Instant::now();
+            let res = machine.cpu_up(cpu);
+            let took = t.elapsed();
+            let ran = hw.core().reset_runs(cpu) > before;
+            let rep = LateReport {
+                cpu,
+                online: machine.is_online(cpu),
+                reset_ran: ran,
+                error: res.err().map(|e| e.to_string()),
+            };
+            eprintln!("dbgemu: cpu_up({cpu}) took {took:.1?}");
+            if !args.json {
+                let mut out = stdout.lock();
+                write!(
+                    out,
+                    "cpu_up({cpu}): {}, reset {}",
+                    if rep.online {
+                        "online"
+                    } else {
+                        "still offline"
+                    },
+                    if rep.reset_ran {
+                        "ran (dbg_reset_online)"
+                    } else {
+                        "did not run"
+                    }
+                )?;
+                match &rep.error {
+                    Some(e) => writeln!(out, ", failed: {e}")?,
+                    None => writeln!(out)?,
+                }
+            }
+            late.push(rep);
+        }
+    }
+    let table_after = report(&machine, &hw, &later)?;
+    if !args.json && !later.is_empty() {
+        let mut out = stdout.lock();
+        writeln!(out)?;
+        print_table(&mut out, &table_after)?;
+    }
+
+    let oopses = machine.oopses();
+    if args.json {
+        let doc = BootReport {
+            model: model.name().to_string(),
+            midr: model.midr(),
+            dbgdidr: model.dbgdidr(),
+            cpus: machine.cpus(),
+            executor,
+            faults,
+            online_later: later,
+            init: hw.result().clone(),
+            table,
+            brought_online: late,
+            table_after,
+            oopses,
+            state_bytes: machine.state_bytes(),
+        };
+        let mut out = stdout.lock();
+        serde_json::to_writer_pretty(&mut out, &doc)?;
+        writeln!(out)?;
+    } else if !oopses.is_empty() {
+        let mut out = stdout.lock();
+        writeln!(out)?;
+        for o in &oopses {
+            writeln!(out, "{o}")?;
+        }
+    }
+    Ok(())
 }
