@@ -160,7 +160,7 @@ pub const fn bvr_mask(model: &CoreModel, n: u8) -> u32 {
 #[inline]
 pub const fn bcr_mask(model: &CoreModel) -> u32 {
     // E, PMC, BAS, LBN, BT[2:0]
-    let mut m = 0x0077_01E7;
+    let mut m = 0x007F_01E7;
     if model.security() {
         m |= 0xC000; // SSC
     }
