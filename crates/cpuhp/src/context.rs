@@ -4,14 +4,14 @@
 
 use std::cell::{Cell, RefCell};
 
-use crate::sync::thread_local;
 use crate::CpuId;
 
 // loom's `thread_local!` has no `const { .. }` form, and the same
 // declarations serve both builds.
 #[allow(clippy::missing_const_for_thread_local)]
 mod tls {
-    use super::*;
+    use super::{Cell, CpuId, RefCell};
+    use crate::sync::thread_local;
     thread_local! {
         pub(super) static CURRENT_CPU: Cell<Option<CpuId>> = Cell::new(None);
         pub(super) static IRQS_OFF: Cell<bool> = Cell::new(false);
