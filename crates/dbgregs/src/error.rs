@@ -175,4 +175,110 @@ pub enum DbgRegsError {
         /// The word or syndrome.
         word: u64,
     },
+    /// Snapshot bytes shorter than a snapshot.
+    #[error("snapshot truncated: {len} bytes given, a snapshot is {expected} bytes")]
+    SnapshotTruncated {
+        /// The length given.
+        len: usize,
+        /// The snapshot size.
+        expected: usize,
+    },
+    /// Snapshot bytes longer than a snapshot.
+    #[error("snapshot has trailing bytes: {len} bytes given, a snapshot is {expected} bytes")]
+    SnapshotTrailingBytes {
+        /// The length given.
+        len: usize,
+        /// The snapshot size.
+        expected: usize,
+    },
+    /// The snapshot does not start with the snapshot magic.
+    #[error("snapshot magic {found:02x?} is wrong (expected {expected:02x?})")]
+    SnapshotBadMagic {
+        /// The first 8 bytes found.
+        found: [u8; 8],
+        /// The magic expected.
+        expected: [u8; 8],
+    },
+    /// A snapshot format version this build cannot read.
+    #[error(
+        "snapshot format version {found} is not supported (this build reads version {supported})"
+    )]
+    SnapshotVersion {
+        /// The version in the snapshot.
+        found: u16,
+        /// The version this build reads and writes.
+        supported: u16,
+    },
+    /// The snapshot header's size field disagrees with the format's size.
+    #[error(
+        "snapshot size field says {found} bytes, a snapshot of this version is {expected} bytes"
+    )]
+    SnapshotSizeField {
+        /// The size field's value.
+        found: u32,
+        /// The format's size.
+        expected: u32,
+    },
+    /// The snapshot's checksum does not match its contents.
+    #[error("snapshot checksum mismatch: stored {stored:#018x}, computed {computed:#018x}")]
+    SnapshotChecksum {
+        /// The checksum in the header.
+        stored: u64,
+        /// The checksum of the bytes.
+        computed: u64,
+    },
+    /// The snapshot was taken on a different core model.
+    #[error("snapshot is from another core: {field} is {snapshot:#010x} in the snapshot but {model:#010x} on {name}")]
+    SnapshotModelMismatch {
+        /// `"MIDR"`, `"DBGDIDR"` or `"features"`.
+        field: &'static str,
+        /// The snapshot's value.
+        snapshot: u32,
+        /// The target model's value.
+        model: u32,
+        /// The target model's name.
+        name: &'static str,
+    },
+    /// A snapshot field holds a value no vCPU of the model can have.
+    #[error("snapshot field {field}[{index}] = {value:#010x} is impossible on {model}: bits {invalid:#010x} cannot be set")]
+    SnapshotImpossibleValue {
+        /// The field (`"bvr"`, `"dscr"`, `"flags"`, ...).
+        field: &'static str,
+        /// The register index (0 for single registers).
+        index: u8,
+        /// The value found.
+        value: u32,
+        /// The bits that make it impossible.
+        invalid: u32,
+        /// The model's name.
+        model: &'static str,
+    },
+    /// A KVM `kvm_guest_debug_arch` entry past the model's pair count is
+    /// nonzero.
+    #[error(
+        "KVM {array}[{index}] = {value:#018x} is nonzero but the model implements only {count}"
+    )]
+    KvmEntryPastCount {
+        /// `"dbg_bcr"`, `"dbg_bvr"`, `"dbg_wcr"` or `"dbg_wvr"`.
+        array: &'static str,
+        /// The entry's index.
+        index: u8,
+        /// The entry's value.
+        value: u64,
+        /// The model's BRP or WRP count.
+        count: u8,
+    },
+    /// A KVM `kvm_guest_debug_arch` entry has bits the AArch32 register
+    /// cannot hold.
+    #[error("KVM {array}[{index}] = {value:#018x} has bits {invalid:#018x} the AArch32 register cannot hold")]
+    KvmInvalidBits {
+        /// `"dbg_bcr"`, `"dbg_bvr"`, `"dbg_wcr"` or `"dbg_wvr"`.
+        array: &'static str,
+        /// The entry's index.
+        index: u8,
+        /// The entry's value.
+        value: u64,
+        /// The bits that cannot be held.
+        invalid: u64,
+    },
 }
