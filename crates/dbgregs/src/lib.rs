@@ -51,5 +51,6 @@ pub mod model;
 pub mod registers;
 pub mod regmap;
 pub mod semantics;
+pub mod snapshot;
 pub mod state;
 pub mod version;
