@@ -914,6 +914,57 @@ impl HwBreakpoint {
     }
 }
 
+/// What `hw_breakpoint_slots` reports (kernel-behaviour.md §3.2 item 8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Slots {
+    /// Usable breakpoints (0 if the architecture is unsupported).
+    pub brps: u8,
+    /// Usable watchpoints (0 if the architecture is unsupported).
+    pub wrps: u8,
+}
+
+/// `hw_breakpoint_slots`, as the generic perf layer queries it early: the
+/// counts recomputed from the hardware of the init CPU (0), through the trap
+/// path with no hook registered. It does not reflect the Scorpion exclusion
+/// or a failed init. The CPUID warning is printed (once) to `tracing` only.
+///
+/// # Errors
+/// A [`KernelOops`] if a probe traps (e.g. DBGSWENABLE low on CPU 0 with
+/// erratum 764319 on the OSLSR-free path never does; DBGDIDR is baseline).
+pub fn hw_breakpoint_slots(machine: &Machine) -> Result<Slots, KernelOops> {
+    let core = DriverCore::new(1);
+    let probe = machine.with_vcpu(0, |ctx| -> Result<Option<(u8, u8)>, KernelOops> {
+        let midr = ctx.midr();
+        let arch = if (midr >> 16) & 0xF == 0xF {
+            ((ctx.mrc(0, 0, 0, 0)? >> 16) & 0xF) as u8
+        } else {
+            core.emit(Message::CpuidNotSupported);
+            arch::V6
+        };
+        if !debug_arch_supported(arch) {
+            return Ok(None);
+        }
+        let didr = ctx.mrc(0, 0, 0, 0)?;
+        let hw_brps = ((didr >> 24) & 0xF) as u8 + 1;
+        let hw_wrps = ((didr >> 28) & 0xF) as u8 + 1;
+        let brps = if arch >= arch::V7_ECP14 && hw_brps > 1 {
+            hw_brps - 1
+        } else {
+            hw_brps
+        };
+        let wrps = if arch < arch::V7_1 { 1 } else { hw_wrps };
+        Ok(Some((brps, wrps)))
+    });
+    match probe {
+        Ok(r) => Ok(r?.map_or(Slots { brps: 0, wrps: 0 }, |(brps, wrps)| Slots {
+            brps,
+            wrps,
+        })),
+        // CPU 0 always exists.
+        Err(_) => Ok(Slots { brps: 0, wrps: 0 }),
+    }
+}
+
 struct Counts {
     hw_brps: u8,
     hw_wrps: u8,

@@ -375,10 +375,10 @@ impl Vcpu {
         self.trace.as_deref().unwrap_or(&[])
     }
 
-    /// Direct access to the debug register file, for benches that measure
-    /// the register writes without the trap path (the "floor"). Kernel code
-    /// never uses this: it goes through [`VcpuCtx`].
-    pub fn debug_mut_for_floor(&mut self) -> (&CoreModel, &mut DebugState) {
+    /// Host-side (VMM) access to the debug register file: fault injection
+    /// in tests, and the direct-write "floor" of the reset bench. Guest
+    /// kernel code never uses this; it goes through [`VcpuCtx`].
+    pub fn debug_mut(&mut self) -> (&CoreModel, &mut DebugState) {
         (&self.model, &mut self.debug)
     }
 }
@@ -726,6 +726,20 @@ impl Machine {
             router: &self.router,
         };
         Ok(f(&mut ctx))
+    }
+
+    /// Runs `f` on `cpu`'s vCPU from the host side (the VMM), e.g. to
+    /// inject a state the fault kinds do not cover. Takes the vCPU lock.
+    ///
+    /// # Errors
+    /// [`DbgemuError::NoSuchCpu`].
+    pub fn with_vcpu_mut<R>(
+        &self,
+        cpu: usize,
+        f: impl FnOnce(&mut Vcpu) -> R,
+    ) -> Result<R, DbgemuError> {
+        self.check_cpu(cpu)?;
+        Ok(f(&mut lock(&self.vcpus[cpu])))
     }
 
     /// A copy of `cpu`'s vCPU (registers, faults, trace).
