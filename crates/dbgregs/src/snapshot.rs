@@ -190,16 +190,13 @@ pub fn checksum(bytes: &[u8]) -> u64 {
         0xA409_3822_299F_31D0,
         0x082E_FA98_EC4E_6C89,
     ];
-    let mut i = 0;
-    for chunk in bytes.chunks_exact(8) {
-        let off = i * 8;
-        if off != CHECKSUM_OFFSET {
+    for (i, chunk) in bytes.chunks_exact(8).enumerate() {
+        if i * 8 != CHECKSUM_OFFSET {
             let mut w = [0u8; 8];
             w.copy_from_slice(chunk);
             let lane = i % LANES;
             lanes[lane] = mix(lanes[lane], u64::from_le_bytes(w));
         }
-        i += 1;
     }
     let mut h = lanes[0];
     let mut l = 1;
