@@ -1,2 +1,294 @@
-//! Criterion bench (under construction).
-fn main() {}
+//! Decode throughput of trapped CP14 words: `dbgregs::decode` against
+//! yaxpeax-arm (ARMv7 decoder, ARM and Thumb) and capstone (ARM and Thumb
+//! mode, one handle per mode, no detail), on the same fixed mix.
+//!
+//! At start it prints (once, to stderr) how many words of the mix each peer
+//! decodes to the same mnemonic and operands as `dbgregs` (texts compared
+//! after normalisation: lower case, no blanks, no `#`, `{..}` and `0x`
+//! spellings unified).
+//!
+//! Targets: ≥ 20× yaxpeax-arm, ≥ 200× capstone, ≤ 2 ns per word.
+
+use std::hint::black_box;
+
+use capstone::prelude::*;
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use dbgregs::decode::{decode_a32, decode_t32};
+use yaxpeax_arch::{Decoder, U8Reader};
+use yaxpeax_arm::armv7::{InstDecoder, Instruction};
+
+/// One word of the mix: the value and whether it is a T32 instruction
+/// (first halfword in bits [31:16]).
+#[derive(Clone, Copy)]
+struct Word {
+    value: u32,
+    thumb: bool,
+}
+
+const fn a(value: u32) -> Word {
+    Word {
+        value,
+        thumb: false,
+    }
+}
+
+const fn t(value: u32) -> Word {
+    Word { value, thumb: true }
+}
+
+/// 64 trapped CP14 words: the Linux hw_breakpoint init sequence (DBGDIDR,
+/// DBGDSCR, OS lock, power-down status, VCR, BVR/BCR/WVR/WCR resets),
+/// conditional forms, MRRC of DBGDRAR/DBGDSAR and LDC/STC of the DTR; 48 in
+/// A32 and 16 from a Thumb-2 kernel.
+const MIX: [Word; 64] = [
+    a(0xEE10_0E10), // mrc p14, 0, r0, c0, c0, 0      DBGDIDR
+    a(0xEE10_0E11), // mrc p14, 0, r0, c0, c1, 0      DBGDSCRint
+    a(0xEE10_0E52), // mrc p14, 0, r0, c0, c2, 2      DBGDSCRext
+    a(0xEE00_0E52), // mcr p14, 0, r0, c0, c2, 2
+    a(0xEE11_0E91), // mrc p14, 0, r0, c1, c1, 4      DBGOSLSR
+    a(0xEE01_0E90), // mcr p14, 0, r0, c1, c0, 4      DBGOSLAR
+    a(0xEE11_3E95), // mrc p14, 0, r3, c1, c5, 4      DBGPRSR (boot log)
+    a(0xEE11_5E91), // mrc p14, 0, r5, c1, c1, 4      DBGOSLSR (boot log)
+    a(0xEE00_0E17), // mcr p14, 0, r0, c0, c7, 0      DBGVCR
+    a(0xEE01_0E93), // mcr p14, 0, r0, c1, c3, 4      DBGOSDLR
+    a(0xEE00_0E90), // mcr p14, 0, r0, c0, c0, 4      DBGBVR0
+    a(0xEE00_0EB0), // mcr p14, 0, r0, c0, c0, 5      DBGBCR0
+    a(0xEE00_0E91), // DBGBVR1
+    a(0xEE00_0EB1), // DBGBCR1
+    a(0xEE00_0E92), // DBGBVR2
+    a(0xEE00_0EB2), // DBGBCR2
+    a(0xEE00_0E93), // DBGBVR3
+    a(0xEE00_1EB3), // mcr p14, 0, r1, c0, c3, 5      DBGBCR3
+    a(0xEE00_0E94), // DBGBVR4
+    a(0xEE00_0EB4), // DBGBCR4
+    a(0xEE00_0E95), // DBGBVR5
+    a(0xEE00_0EB5), // DBGBCR5
+    a(0xEE00_0ED0), // mcr p14, 0, r0, c0, c0, 6      DBGWVR0
+    a(0xEE00_0EF0), // mcr p14, 0, r0, c0, c0, 7      DBGWCR0
+    a(0xEE00_0ED1), // DBGWVR1
+    a(0xEE00_0EF1), // DBGWCR1
+    a(0xEE00_0ED2), // DBGWVR2
+    a(0xEE00_0EF2), // DBGWCR2
+    a(0xEE00_0ED3), // DBGWVR3
+    a(0xEE00_0EF3), // DBGWCR3
+    a(0xEE10_2EB3), // mrc p14, 0, r2, c0, c3, 5      DBGBCR3 read
+    a(0xEE10_4ED1), // mrc p14, 0, r4, c0, c1, 6      DBGWVR1 read
+    a(0xEE17_0ED2), // mrc p14, 0, r0, c7, c2, 7      DBGDEVID
+    a(0xEE17_0EDE), // mrc p14, 0, r0, c7, c14, 6     DBGAUTHSTATUS
+    a(0xEE10_FE11), // mrc p14, 0, APSR_nzcv, c0, c1, 0
+    a(0xEE11_0E10), // mrc p14, 0, r0, c1, c0, 0      DBGDRAR
+    a(0x0E11_5E91), // mrceq p14, 0, r5, c1, c1, 4
+    a(0x1E10_0E10), // mrcne p14, 0, r0, c0, c0, 0
+    a(0x1E00_1EB3), // mcrne p14, 0, r1, c0, c3, 5
+    a(0xAE10_0E11), // mrcge p14, 0, r0, c0, c1, 0
+    a(0xEC51_0E01), // mrrc p14, 0, r0, r1, c1        DBGDRAR 64
+    a(0xEC51_0E02), // mrrc p14, 0, r0, r1, c2        DBGDSAR 64
+    a(0x0C53_2E01), // mrrceq p14, 0, r2, r3, c1
+    a(0xECB0_5E01), // ldc p14, c5, [r0], #4
+    a(0xED21_5E02), // stc p14, c5, [r1, #-8]!
+    a(0xED90_5E01), // ldc p14, c5, [r0, #4]
+    a(0xEC90_5E04), // ldc p14, c5, [r0], {4}
+    a(0x0D82_5E00), // stceq p14, c5, [r2, #0]
+    t(0xEE10_0E10), // DBGDIDR
+    t(0xEE10_0E11), // DBGDSCRint
+    t(0xEE10_0E52), // DBGDSCRext read
+    t(0xEE00_0E52), // DBGDSCRext write
+    t(0xEE11_0E91), // DBGOSLSR
+    t(0xEE01_0E90), // DBGOSLAR
+    t(0xEE11_3E95), // DBGPRSR
+    t(0xEE00_0E17), // DBGVCR
+    t(0xEE00_0E90), // DBGBVR0
+    t(0xEE00_0EB0), // DBGBCR0
+    t(0xEE00_1EB3), // DBGBCR3
+    t(0xEE00_0ED0), // DBGWVR0
+    t(0xEE00_0EF0), // DBGWCR0
+    t(0xEC51_0E01), // mrrc DBGDRAR
+    t(0xED21_5E02), // stc p14, c5, [r1, #-8]!
+    t(0xECB0_5E01), // ldc p14, c5, [r0], #4
+];
+
+/// The instruction bytes as they sit in little-endian memory.
+fn bytes(word: Word) -> [u8; 4] {
+    if word.thumb {
+        let hw1 = (word.value >> 16) as u16;
+        let hw2 = word.value as u16;
+        let [a, b] = hw1.to_le_bytes();
+        let [c, d] = hw2.to_le_bytes();
+        [a, b, c, d]
+    } else {
+        word.value.to_le_bytes()
+    }
+}
+
+fn ours(word: Word) -> Option<dbgregs::access::Access> {
+    if word.thumb {
+        decode_t32(word.value)
+    } else {
+        decode_a32(word.value)
+    }
+}
+
+/// The yaxpeax-arm decoders, ARM and Thumb.
+struct Yaxpeax {
+    arm: InstDecoder,
+    thumb: InstDecoder,
+}
+
+impl Yaxpeax {
+    fn new() -> Self {
+        Yaxpeax {
+            arm: InstDecoder::default(),
+            thumb: InstDecoder::default_thumb(),
+        }
+    }
+
+    fn decode_into(&self, word: Word, inst: &mut Instruction) -> bool {
+        let bytes = bytes(word);
+        let mut reader = U8Reader::new(&bytes);
+        let decoder = if word.thumb { &self.thumb } else { &self.arm };
+        decoder.decode_into(inst, &mut reader).is_ok()
+    }
+
+    fn text(&self, word: Word) -> Option<String> {
+        let mut inst = Instruction::default();
+        self.decode_into(word, &mut inst).then(|| inst.to_string())
+    }
+}
+
+/// The capstone handles, ARM and Thumb mode, detail off.
+struct Cs {
+    arm: Capstone,
+    thumb: Capstone,
+}
+
+impl Cs {
+    fn new() -> Self {
+        let build = |mode| {
+            Capstone::new()
+                .arm()
+                .mode(mode)
+                .detail(false)
+                .build()
+                .expect("capstone supports ARM")
+        };
+        Cs {
+            arm: build(arch::arm::ArchMode::Arm),
+            thumb: build(arch::arm::ArchMode::Thumb),
+        }
+    }
+
+    fn handle(&self, word: Word) -> &Capstone {
+        if word.thumb {
+            &self.thumb
+        } else {
+            &self.arm
+        }
+    }
+
+    /// Decodes one word; returns how many instructions came out (0 or 1).
+    fn decode(&self, word: Word) -> usize {
+        self.handle(word)
+            .disasm_count(&bytes(word), 0x1000, 1)
+            .map_or(0, |insns| insns.len())
+    }
+
+    fn text(&self, word: Word) -> Option<String> {
+        let insns = self
+            .handle(word)
+            .disasm_count(&bytes(word), 0x1000, 1)
+            .ok()?;
+        let insn = insns.iter().next()?;
+        Some(format!(
+            "{} {}",
+            insn.mnemonic().unwrap_or(""),
+            insn.op_str().unwrap_or("")
+        ))
+    }
+}
+
+/// A text reduced to what the comparison is about.
+fn normalise(text: &str) -> String {
+    let mut s: String = text
+        .to_lowercase()
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '#')
+        .collect();
+    // Spellings that differ between tools but mean the same.
+    for (from, to) in [
+        ("apsr_nzcv", "pc"),
+        ("r15", "pc"),
+        ("r14", "lr"),
+        ("r13", "sp"),
+        ("0x", ""),
+    ] {
+        s = s.replace(from, to);
+    }
+    // `[rN, 0]` and `[rN]` are the same offset form.
+    s = s.replace(",0]", "]");
+    s
+}
+
+/// Counts and prints how many words of the mix each peer decodes to what
+/// `dbgregs` decodes them to.
+fn report_agreement(yax: &Yaxpeax, cs: &Cs) {
+    let (mut y_ok, mut c_ok) = (0, 0);
+    for &word in &MIX {
+        let ours = ours(word).map(|a| a.to_string()).unwrap_or_default();
+        let want = normalise(&ours);
+        let y = yax.text(word);
+        let c = cs.text(word);
+        let y_same = y.as_deref().map(normalise).as_deref() == Some(want.as_str());
+        let c_same = c.as_deref().map(normalise).as_deref() == Some(want.as_str());
+        y_ok += y_same as u32;
+        c_ok += c_same as u32;
+        if !y_same || !c_same {
+            eprintln!(
+                "  {:08x}{} ours {ours:?}; yaxpeax-arm {y:?}{}; capstone {c:?}{}",
+                word.value,
+                if word.thumb { " (T32)" } else { "" },
+                if y_same { " ok" } else { " DIFFERS" },
+                if c_same { " ok" } else { " DIFFERS" },
+            );
+        }
+    }
+    eprintln!(
+        "decode mix agreement with dbgregs: yaxpeax-arm {y_ok}/{n}, capstone {c_ok}/{n}",
+        n = MIX.len()
+    );
+}
+
+fn decode_mix(c: &mut Criterion) {
+    let yax = Yaxpeax::new();
+    let cs = Cs::new();
+    report_agreement(&yax, &cs);
+
+    let mut group = c.benchmark_group("decode_mix");
+    group.throughput(Throughput::Elements(MIX.len() as u64));
+    group.bench_function("dbgregs", |b| {
+        b.iter(|| {
+            for &word in black_box(&MIX) {
+                black_box(ours(word));
+            }
+        })
+    });
+    group.bench_function("yaxpeax-arm", |b| {
+        let mut inst = Instruction::default();
+        b.iter(|| {
+            for &word in black_box(&MIX) {
+                black_box(yax.decode_into(word, &mut inst));
+                black_box(&inst);
+            }
+        })
+    });
+    group.bench_function("capstone", |b| {
+        b.iter(|| {
+            for &word in black_box(&MIX) {
+                black_box(cs.decode(word));
+            }
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, decode_mix);
+criterion_main!(benches);

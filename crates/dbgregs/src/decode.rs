@@ -92,6 +92,7 @@ pub(crate) const COND_TWO: u8 = 0b1111;
 /// let a = decode_a32(0x1e10_0e10).unwrap();
 /// assert_eq!(a.to_string(), "mrcne p14, 0, r0, c0, c0, 0");
 /// ```
+#[inline]
 pub const fn decode_a32(word: u32) -> Option<Access> {
     let cond = McrMrc::from_bits(word).cond();
     if cond == COND_TWO {
@@ -103,6 +104,7 @@ pub const fn decode_a32(word: u32) -> Option<Access> {
 
 /// Whether a halfword is the first half of a 32-bit T32 instruction (bits
 /// \[15:11\] = 0b11101, 0b11110 or 0b11111; the kernel's `>= 0xE800`).
+#[inline]
 pub const fn is_t32_prefix(hw1: u16) -> bool {
     hw1 >= 0xE800
 }
@@ -119,6 +121,7 @@ pub const fn is_t32_prefix(hw1: u16) -> bool {
 /// assert!(a.two);
 /// assert_eq!(a.to_string(), "mrc2 p14, 0, r0, c0, c0, 0");
 /// ```
+#[inline]
 pub const fn decode_t32(word: u32) -> Option<Access> {
     if !is_t32_prefix((word >> 16) as u16) {
         return None;
@@ -135,11 +138,15 @@ pub const fn decode_t32(word: u32) -> Option<Access> {
 }
 
 /// [`decode_t32`] from the two halfwords in instruction-stream order.
+#[inline]
 pub const fn decode_t32_halfwords(hw1: u16, hw2: u16) -> Option<Access> {
     decode_t32(((hw1 as u32) << 16) | hw2 as u32)
 }
 
 /// Decodes bits \[27:0\], the layout A32 and composed T32 share.
+// Inlined into each caller so that the `two`/`condition` constants of
+// each call site fold into the result.
+#[inline(always)]
 const fn decode_body(
     word: u32,
     source: Source,
@@ -215,6 +222,7 @@ const fn decode_body(
 
 /// MCR/MRC and MCRR/MRRC: `L` = 1 moves the coprocessor register to the
 /// core, i.e. reads it.
+#[inline]
 const fn direction_from_l(l: bool) -> Direction {
     if l {
         Direction::Read
@@ -225,6 +233,7 @@ const fn direction_from_l(l: bool) -> Direction {
 
 /// The addressing mode of `{P, W}`; `None` for the unindexed form with U =
 /// 0, which is not an LDC/STC.
+#[inline]
 const fn addressing_mode(p: bool, w: bool, u: bool) -> Option<AddressingMode> {
     Some(match (p, w) {
         (false, false) if u => AddressingMode::Unindexed,
@@ -249,6 +258,7 @@ const fn addressing_mode(p: bool, w: bool, u: bool) -> Option<AddressingMode> {
 /// let a = decode_esr(esr).unwrap();
 /// assert_eq!(a.to_string(), "mrc p14, 0, x5, c1, c1, 4");
 /// ```
+#[inline]
 pub const fn decode_esr(esr: u64) -> Option<Access> {
     let esr = EsrEl2::from_bits(esr);
     if !esr.il() {
@@ -323,6 +333,7 @@ pub const fn decode_esr(esr: u64) -> Option<Access> {
 }
 
 /// `COND` when `CV` says it is valid.
+#[inline]
 const fn esr_condition(cv: bool, cond: u8) -> Option<Condition> {
     if cv {
         Some(Condition(cond))
