@@ -49,7 +49,10 @@
 //!   architecturally reported) 0b1111, which `Condition::holds` treats as
 //!   always. AM = 0b101 and 0b111 are reserved and decode to `None`; AM =
 //!   0b000 or 0b100 (unindexed) with Offset = 0 cannot come from an
-//!   instruction (P = U = W = 0) and decodes to `None` too. The literal
+//!   instruction (P = U = W = 0) and decodes to `None` too, as does a
+//!   literal AM (0b100, 0b110) with Direction = 0: the literal forms exist
+//!   for LDC only and are reserved for STC (Arm ARM ISS encoding for EC
+//!   0x06; spec §7.2 "LDC only"). The literal
 //!   forms (AM\[2\] = 1) report no base register: `rn: None`. `long` is
 //!   always false (the syndrome has no D bit), `two` always false. The
 //!   syndrome has no `CRd` field either: `crd` is 5, because the only
@@ -307,6 +310,9 @@ pub const fn decode_esr(esr: u64) -> Option<Access> {
             };
             if literal && !matches!(mode, AddressingMode::Unindexed | AddressingMode::Offset) {
                 return None; // AM = 0b101, 0b111: reserved
+            }
+            if literal && !iss.direction() {
+                return None; // the literal forms are LDC only: reserved for STC
             }
             Some(Access {
                 source: Source::Esr,
@@ -702,6 +708,9 @@ mod tests {
         assert_eq!(decode_esr(esr(0x06, (0b111 << 1) | (1 << 4))), None);
         assert_eq!(decode_esr(esr(0x06, 0)), None);
         assert_eq!(decode_esr(esr(0x06, 0b100 << 1)), None);
+        // Literal STC: reserved.
+        assert_eq!(decode_esr(esr(0x06, lit & !1)), None);
+        assert_eq!(decode_esr(esr(0x06, lu & !1)), None);
     }
 
     #[test]

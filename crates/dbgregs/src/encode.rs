@@ -79,6 +79,10 @@ pub enum EncodeError {
         /// The `CRd` given.
         crd: u8,
     },
+    /// A literal (no base register) STC in a syndrome: the literal forms
+    /// are LDC only.
+    #[error("an ESR_EL2 syndrome has no literal (no base register) form of STC")]
+    LiteralStore,
     /// A literal (no base register) LDC/STC in a syndrome is unindexed or
     /// offset only (AM 0b101 and 0b111 are reserved).
     #[error("a literal LDC/STC cannot use the {mode:?} addressing mode in a syndrome")]
@@ -283,6 +287,7 @@ pub fn encode_esr(access: &Access) -> Result<u64, EncodeError> {
             let (literal, rn) = match rn {
                 Some(rn) => (false, check(target, "Rn", rn.0, 31)?),
                 None if w => return Err(EncodeError::LiteralMode { mode }),
+                None if read => return Err(EncodeError::LiteralStore),
                 None => (true, 0),
             };
             let am = ((literal as u8) << 2) | ((p as u8) << 1) | w as u8;
@@ -463,6 +468,9 @@ mod tests {
                 mode: AddressingMode::PreIndexed
             })
         );
+        let mut store = literal;
+        store.direction = Direction::Read;
+        assert_eq!(encode_esr(&store), Err(EncodeError::LiteralStore));
         let long = decode_a32(0xEDD0_5E01).unwrap();
         assert_eq!(encode_esr(&long), Err(EncodeError::LongInSyndrome));
         let c6 = decode_a32(0xED90_6E01).unwrap();

@@ -138,7 +138,11 @@ fn esr_access() -> impl Strategy<Value = Access> {
     )
         .prop_map(|(operation, direction, cond)| Access {
             source: Source::Esr,
-            direction,
+            // The literal forms (no base register) are LDC only.
+            direction: match operation {
+                Operation::Memory { rn: None, .. } => Direction::Write,
+                _ => direction,
+            },
             operation,
             condition: cond.map(Condition),
             two: false,
