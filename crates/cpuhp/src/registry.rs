@@ -1069,6 +1069,9 @@ impl Hotplug {
             }
             _ => {}
         }
+        // Release the snapshot first so the copy-on-write update below does
+        // not have to copy the table.
+        drop(t);
         self.unregister(state);
         Ok(())
     }
@@ -1187,6 +1190,7 @@ impl Hotplug {
                 return Err(error);
             }
         }
+        drop(t); // see remove_common
         let mut g = lock(&self.table);
         if let Some(Step {
             cbs: Callbacks::Multi { instances, .. },
@@ -1283,6 +1287,7 @@ impl Hotplug {
                 }
             }
         }
+        drop(t); // see remove_common
         let mut g = lock(&self.table);
         if let Some(Step {
             cbs: Callbacks::Multi { instances, .. },
