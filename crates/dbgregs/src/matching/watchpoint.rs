@@ -135,6 +135,38 @@ fn wrp_count(cfg: &MatchConfig, wps: &Watchpoints<'_>) -> usize {
     cfg.wrp_count().min(wps.wvr.len()).min(wps.wcr.len())
 }
 
+/// The hot-path prefilter: a superset of the WRPs that can match the
+/// access `[start, start + size)` — every enabled WRP with a MASK in effect,
+/// and every enabled MASK = 0 WRP whose doubleword (WVR\[31:3\]) is one of
+/// the doublewords the access touches. Branch-free, a few instructions per
+/// WRP; the exact rules are applied to the candidates only.
+fn candidates(cfg: &MatchConfig, wps: &Watchpoints<'_>, start: u32, size: u32) -> u16 {
+    let mask_field: u32 = if cfg.wp_mask_effective() {
+        0x1F << 24
+    } else {
+        0
+    };
+    let first_block = start & !0b111;
+    // Bytes from `first_block` to the end of the last doubleword touched.
+    // Block distances are multiples of 8, at most 0xFFFF_FFF8, so clamping
+    // the span to u32::MAX keeps "every block" for huge accesses.
+    let span = (u64::from(start & 0b111) + u64::from(size) + 7) & !0b111;
+    let span = u32::try_from(span).unwrap_or(u32::MAX);
+    let count = wrp_count(cfg, wps);
+    // `count` is at most both lengths, so the `get`s succeed; equal-length
+    // slices let the loop compile without bounds checks.
+    let wvrs = wps.wvr.get(..count).unwrap_or_default();
+    let wcrs = wps.wcr.get(..count).unwrap_or_default();
+    let mut found = 0u16;
+    for (n, (&wvr, &wcr)) in wvrs.iter().zip(wcrs).enumerate() {
+        let enabled = wcr & 1 != 0;
+        let ranged = wcr & mask_field != 0;
+        let near = (wvr & !0b111).wrapping_sub(first_block) < span;
+        found |= u16::from(enabled & (ranged | near)) << n;
+    }
+    found
+}
+
 /// Which watchpoints match a data access, as a bitmask (bit n = WRP n).
 /// Zero when debug events are not generated ([`DebugGate::generates`],
 /// evaluated for the mode of the accessing instruction) or nothing is
@@ -165,8 +197,13 @@ pub fn watchpoint_matches(
         AccessKind::Store | AccessKind::CacheMaintenance => 0b10,
     };
     let mut hits = 0u16;
-    let pairs = wps.wvr.iter().zip(wps.wcr.iter()).take(wrp_count(cfg, wps));
-    for (n, (&wvr, &wcr)) in pairs.enumerate() {
+    let mut candidates = candidates(cfg, wps, access.address, access.size);
+    while candidates != 0 {
+        let n = candidates.trailing_zeros() as usize;
+        candidates &= candidates - 1;
+        let (Some(&wvr), Some(&wcr)) = (wps.wvr.get(n), wps.wcr.get(n)) else {
+            continue;
+        };
         let wcr = Dbgwcr::from_bits(wcr);
         if !wcr.e() {
             continue;
