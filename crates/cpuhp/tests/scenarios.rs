@@ -726,6 +726,31 @@ fn s22_lock_misuse(env: Env) {
     );
 }
 
+// Extra (arm64 §4.3): installing a STARTING state runs its startup on each
+// already-online CPU, in that CPU's context, with interrupts disabled.
+fn s23_starting_setup_context(env: Env) {
+    let hp = some(3, &[0, 2], env);
+    let r = Rec::new();
+    let n = hp
+        .setup_state(
+            State::AP_ARM64_DEBUG_MONITORS_STARTING,
+            "arm64/debug_monitors:starting",
+            r.s(""),
+            r.t(""),
+        )
+        .unwrap();
+    assert_eq!(n, State::AP_ARM64_DEBUG_MONITORS_STARTING);
+    assert_eq!(r.seq(), v(&["S(0)", "S(2)"]));
+    for c in r.calls() {
+        assert_on_cpu(env, &c);
+        assert!(c.irqs_off, "{}", c.what);
+    }
+    r.clear();
+    hp.remove_state(n).unwrap();
+    assert_eq!(r.seq(), v(&["T(0)", "T(2)"]));
+    assert!(r.calls().iter().all(|c| c.irqs_off));
+}
+
 // Extra: bad CPU indices and the last online CPU.
 fn s_cpu_errors(env: Env) {
     let hp = some(2, &[0], env);
@@ -784,6 +809,7 @@ for_executors!(
     s20_starting_failure_ignored,
     s21_lock_exclusion,
     s22_lock_misuse,
+    s23_starting_setup_context,
     s_cpu_errors,
 );
 
