@@ -371,7 +371,8 @@ mod tests {
 
     #[test]
     fn kernel_hook_examples_decode_as_the_kernel_reads_them() {
-        // kernel-behaviour §3.4: the 15 example words of debug_reg_hook.
+        // kernel-behaviour §3.4: the 14 example words of debug_reg_hook
+        // (9 it matches, 5 it rejects), plus the plain MCR to DBGDIDR.
         let cases: [(u32, Option<&str>, Option<DebugRegister>); 15] = [
             (
                 0xEE10_0E10,
