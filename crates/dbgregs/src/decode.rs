@@ -446,6 +446,32 @@ mod tests {
     }
 
     #[test]
+    fn the_kernel_hook_mask_selects_opc1_0_crn_c0_to_c7_transfers() {
+        // debug_reg_hook: instr_mask 0x0FE80F10, instr_val 0x0E000E10.
+        let mut random = 1u32;
+        let mut matched = 0;
+        for _ in 0..(1 << 19) {
+            random = random.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            // A random word, and the same forced into the MCR/MRC p14 space.
+            for word in [random, (random & !0x0F00_0F10) | 0x0E00_0E10] {
+                let hook = word & 0x0FE8_0F10 == 0x0E00_0E10;
+                let ours = matches!(
+                    decode_a32(word).map(|a| a.operation),
+                    Some(Operation::Transfer {
+                        opc1: 0,
+                        crn: 0..=7,
+                        ..
+                    })
+                );
+                assert_eq!(hook, ours, "{word:#010x}");
+                matched += hook as u32;
+            }
+        }
+        // opc1 = 0 and CRn[3] = 0: a sixteenth of the forced words.
+        assert!(matched > (1 << 19) / 20, "{matched}");
+    }
+
+    #[test]
     fn boot_log_words() {
         assert_eq!(a32(0xee11_3e95).unwrap(), "mrc p14, 0, r3, c1, c5, 4");
         assert_eq!(a32(0xee11_5e91).unwrap(), "mrc p14, 0, r5, c1, c1, 4");
