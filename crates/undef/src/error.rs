@@ -34,6 +34,22 @@ pub enum UndefError {
         /// `value & !mask`.
         stray: u32,
     },
+    /// [`UndefRouter::claim_cpu`](crate::UndefRouter::claim_cpu) for a CPU number the
+    /// router has no slot for.
+    #[error("cpu {cpu} out of range: the router has slots for cpus 0..{max_cpus}")]
+    CpuOutOfRange {
+        /// The CPU asked for.
+        cpu: u32,
+        /// The router's number of CPU slots.
+        max_cpus: u32,
+    },
+    /// [`UndefRouter::claim_cpu`](crate::UndefRouter::claim_cpu) for a CPU whose
+    /// [`CpuRouter`](crate::CpuRouter) is still alive.
+    #[error("cpu {cpu} already has a live CpuRouter handle")]
+    CpuAlreadyClaimed {
+        /// The CPU asked for.
+        cpu: u32,
+    },
     /// Fetching the trapped instruction from guest memory faulted. The hooks were not
     /// consulted (kernel: a faulting user read skips the hooks and goes to the signal
     /// path); deliver [`Consequence::for_frame`](crate::Consequence::for_frame).

@@ -7,8 +7,16 @@ use crate::error::UndefError;
 use crate::fetch::{fetch_instruction, InstructionMemory};
 use crate::frame::{Consequence, InstrSize, TrapFrame};
 use crate::hook::{HookId, HookRef, HookResult, UndefHook};
+use crate::matcher::{Matcher, Pattern};
 use crate::rcu::RcuCell;
 use crate::sync::{AtomicU64, Ordering, WriterLock};
+
+/// CPU slots of a router made by [`UndefRouter::new`] / [`UndefRouter::with_fallback`].
+#[cfg(not(loom))]
+pub const DEFAULT_MAX_CPUS: u32 = 64;
+/// CPU slots of a router made by [`UndefRouter::new`] (small under loom).
+#[cfg(loom)]
+pub const DEFAULT_MAX_CPUS: u32 = 2;
 
 /// What happens when the hook chosen for a trap declines it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -94,78 +102,28 @@ pub struct HookInfo {
     pub cpsr_val: u32,
 }
 
-/// Patterns are scanned this many at a time, branch-free, so the compiler vectorises.
-const CHUNK: usize = 8;
-
-/// Struct-of-arrays patterns for [`CHUNK`] hooks. Padding lanes have mask 0 and value
-/// 1, which no instruction matches.
-#[derive(Clone, Copy)]
-#[repr(align(64))]
-struct Chunk {
-    instr_mask: [u32; CHUNK],
-    instr_val: [u32; CHUNK],
-    cpsr_mask: [u32; CHUNK],
-    cpsr_val: [u32; CHUNK],
-}
-
-const PAD: Chunk = Chunk {
-    instr_mask: [0; CHUNK],
-    instr_val: [1; CHUNK],
-    cpsr_mask: [0; CHUNK],
-    cpsr_val: [1; CHUNK],
-};
-
-impl Chunk {
-    /// Bit `k` set ⇔ lane `k` matches.
-    #[inline]
-    fn matches(&self, instr: u32, cpsr: u32) -> u32 {
-        let mut bits = 0;
-        for k in 0..CHUNK {
-            let miss = ((instr & self.instr_mask[k]) ^ self.instr_val[k])
-                | ((cpsr & self.cpsr_mask[k]) ^ self.cpsr_val[k]);
-            bits |= u32::from(miss == 0) << k;
-        }
-        bits
-    }
-}
-
 /// One immutable published hook list, in registration order (earliest first).
 struct Snapshot {
-    chunks: Vec<Chunk>,
+    matcher: Matcher,
     hooks: Vec<(HookId, UndefHook)>,
 }
 
 impl Snapshot {
     fn build(hooks: Vec<(HookId, UndefHook)>) -> Self {
-        let mut chunks = Vec::with_capacity(hooks.len().div_ceil(CHUNK));
-        for group in hooks.chunks(CHUNK) {
-            let mut c = PAD;
-            for (k, (_, h)) in group.iter().enumerate() {
-                c.instr_mask[k] = h.instr_mask();
-                c.instr_val[k] = h.instr_val();
-                c.cpsr_mask[k] = h.cpsr_mask();
-                c.cpsr_val[k] = h.cpsr_val();
-            }
-            chunks.push(c);
+        let patterns: Vec<Pattern> = hooks
+            .iter()
+            .map(|(_, h)| (h.instr_mask(), h.instr_val(), h.cpsr_mask(), h.cpsr_val()))
+            .collect();
+        Self {
+            matcher: Matcher::build(&patterns),
+            hooks,
         }
-        Self { chunks, hooks }
     }
 
     /// Index of the earliest-registered hook at index ≥ `from` that matches.
     #[inline]
     fn first_match(&self, from: usize, instr: u32, cpsr: u32) -> Option<usize> {
-        let start = from / CHUNK;
-        for (ci, chunk) in self.chunks.iter().enumerate().skip(start) {
-            let mut bits = chunk.matches(instr, cpsr);
-            if ci == start {
-                // `from % CHUNK < CHUNK = 8`, so the shift is in range.
-                bits &= u32::MAX << (from % CHUNK);
-            }
-            if bits != 0 {
-                return Some(ci * CHUNK + bits.trailing_zeros() as usize);
-            }
-        }
-        None
+        self.matcher.first_match(from, instr, cpsr)
     }
 }
 
@@ -262,12 +220,20 @@ impl UndefRouter {
         Self::with_fallback(Fallback::None)
     }
 
-    /// An empty router with the given decline policy.
+    /// An empty router with the given decline policy and [`DEFAULT_MAX_CPUS`] claimable
+    /// CPU slots.
     #[must_use]
     pub fn with_fallback(fallback: Fallback) -> Self {
+        Self::with_options(fallback, DEFAULT_MAX_CPUS)
+    }
+
+    /// An empty router with the given decline policy and room for `max_cpus`
+    /// [`CpuRouter`] handles (CPUs `0..max_cpus`; 128 bytes each).
+    #[must_use]
+    pub fn with_options(fallback: Fallback, max_cpus: u32) -> Self {
         Self {
             inner: Arc::new(Inner {
-                hooks: RcuCell::new(Snapshot::build(Vec::new())),
+                hooks: RcuCell::new(Snapshot::build(Vec::new()), max_cpus as usize),
                 writer: WriterLock::new(),
                 next_id: AtomicU64::new(1),
                 fallback,
@@ -342,13 +308,7 @@ impl UndefRouter {
         frame: &mut TrapFrame,
         mem: &M,
     ) -> Result<RouteOutcome, UndefError> {
-        let (instr, size) = match fetch_instruction(frame, mem) {
-            Ok(x) => x,
-            Err(e) => {
-                tracing::debug!(cpu = frame.cpu, pc = frame.pc(), error = %e, "undef trap: fetch fault, no hook consulted");
-                return Err(e);
-            }
-        };
+        let (instr, size) = fetch_logged(frame, mem)?;
         Ok(self.route_instruction(frame, instr, size))
     }
 
@@ -364,69 +324,196 @@ impl UndefRouter {
         instr: u32,
         size: InstrSize,
     ) -> RouteOutcome {
-        // Matching and the consequence use the state at the trap, not what a declining
-        // handler may have left in the frame.
-        let cpsr = frame.cpsr;
-        let pc = frame.pc();
-        let cpu = frame.cpu;
-        let snap = self.inner.hooks.read(cpu);
-        let mut from = 0;
-        let mut declined = None;
-        while let Some(i) = snap.first_match(from, instr, cpsr) {
-            let Some((id, hook)) = snap.hooks.get(i) else {
-                break; // unreachable: padding lanes never match
-            };
-            let hook_ref = HookRef {
-                id: *id,
-                name: hook.name(),
-            };
-            match (hook.handler())(frame, instr) {
-                HookResult::Handled => {
-                    tracing::debug!(
-                        cpu,
-                        instr = %format_args!("{instr:#010x}"),
-                        hook = hook_ref.name,
-                        pc = %format_args!("{:#010x}", frame.pc()),
-                        "undef trap handled"
-                    );
-                    return RouteOutcome::Handled {
-                        hook: hook_ref,
-                        instr,
-                        size,
-                    };
-                }
-                HookResult::NotHandled => {
-                    tracing::debug!(
-                        cpu,
-                        instr = %format_args!("{instr:#010x}"),
-                        hook = hook_ref.name,
-                        "undef hook declined"
-                    );
-                    declined = Some(hook_ref);
-                    if self.inner.fallback == Fallback::None {
-                        break;
-                    }
-                    from = i + 1;
-                }
+        let snap = self.inner.hooks.read(frame.cpu);
+        route_in(&snap, self.inner.fallback, frame, instr, size)
+    }
+
+    /// Claims CPU `cpu`'s private reader slot and returns a per-vCPU routing handle.
+    ///
+    /// Routing through the handle is cheaper than through the shared router (one
+    /// locked instruction per trap instead of two, see the crate docs); it gives the
+    /// same results and guarantees. One handle per CPU at a time; dropping it releases
+    /// the slot.
+    ///
+    /// # Errors
+    /// [`UndefError::CpuOutOfRange`] when `cpu` ≥ the router's `max_cpus`;
+    /// [`UndefError::CpuAlreadyClaimed`] when a live handle holds it.
+    pub fn claim_cpu(&self, cpu: u32) -> Result<CpuRouter, UndefError> {
+        let max = self.inner.hooks.owned_slots();
+        let index = cpu as usize;
+        if index >= max {
+            return Err(UndefError::CpuOutOfRange {
+                cpu,
+                max_cpus: u32::try_from(max).unwrap_or(u32::MAX),
+            });
+        }
+        if !self.inner.hooks.claim(index) {
+            return Err(UndefError::CpuAlreadyClaimed { cpu });
+        }
+        Ok(CpuRouter {
+            router: self.clone(),
+            cpu,
+        })
+    }
+
+    /// The number of CPUs that can hold a [`CpuRouter`].
+    #[must_use]
+    pub fn max_cpus(&self) -> u32 {
+        u32::try_from(self.inner.hooks.owned_slots()).unwrap_or(u32::MAX)
+    }
+}
+
+/// A per-vCPU routing handle (see [`UndefRouter::claim_cpu`]).
+///
+/// Routes like [`UndefRouter::route_instruction`] / [`UndefRouter::route`], through a
+/// reader slot only this handle uses. Methods take `&mut self`, so a handle cannot be
+/// used for two traps at once. `Send` (a vCPU may migrate between threads), not `Sync`.
+pub struct CpuRouter {
+    router: UndefRouter,
+    cpu: u32,
+}
+
+impl core::fmt::Debug for CpuRouter {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("CpuRouter").field("cpu", &self.cpu).finish()
+    }
+}
+
+impl Drop for CpuRouter {
+    fn drop(&mut self) {
+        self.router.inner.hooks.unclaim(self.cpu as usize);
+    }
+}
+
+impl CpuRouter {
+    /// The CPU whose slot this handle holds.
+    #[must_use]
+    pub const fn cpu(&self) -> u32 {
+        self.cpu
+    }
+
+    /// The router this handle routes through.
+    #[must_use]
+    pub const fn router(&self) -> &UndefRouter {
+        &self.router
+    }
+
+    /// As [`UndefRouter::route_instruction`].
+    pub fn route_instruction(
+        &mut self,
+        frame: &mut TrapFrame,
+        instr: u32,
+        size: InstrSize,
+    ) -> RouteOutcome {
+        let inner = &self.router.inner;
+        match inner.hooks.read_owned(self.cpu as usize) {
+            Some(snap) => route_in(&snap, inner.fallback, frame, instr, size),
+            // Unreachable: `claim_cpu` checked the index. Stay correct regardless.
+            None => {
+                let snap = inner.hooks.read(self.cpu);
+                route_in(&snap, inner.fallback, frame, instr, size)
             }
         }
-        drop(snap);
-        let reason = match declined {
-            Some(h) => UnhandledReason::Declined(h),
-            None => UnhandledReason::NoMatchingHook,
-        };
+    }
+
+    /// As [`UndefRouter::route`].
+    ///
+    /// # Errors
+    /// As [`UndefRouter::route`].
+    pub fn route<M: InstructionMemory + ?Sized>(
+        &mut self,
+        frame: &mut TrapFrame,
+        mem: &M,
+    ) -> Result<RouteOutcome, UndefError> {
+        let (instr, size) = fetch_logged(frame, mem)?;
+        Ok(self.route_instruction(frame, instr, size))
+    }
+}
+
+fn fetch_logged<M: InstructionMemory + ?Sized>(
+    frame: &TrapFrame,
+    mem: &M,
+) -> Result<(u32, InstrSize), UndefError> {
+    fetch_instruction(frame, mem).inspect_err(|e| {
         tracing::debug!(
-            cpu,
-            instr = %format_args!("{instr:#010x}"),
-            hook = declined.map_or("no hook", |h| h.name),
-            "undef trap unhandled"
+            cpu = frame.cpu,
+            pc = %format_args!("{:#010x}", frame.pc()),
+            error = %e,
+            hook = "no hook",
+            "undef trap: fetch fault, hooks not consulted"
         );
-        RouteOutcome::Unhandled {
-            reason,
-            instr,
-            size,
-            consequence: Consequence::for_state(cpsr, pc),
+    })
+}
+
+/// The routing algorithm over one snapshot.
+#[inline]
+fn route_in(
+    snap: &Snapshot,
+    fallback: Fallback,
+    frame: &mut TrapFrame,
+    instr: u32,
+    size: InstrSize,
+) -> RouteOutcome {
+    // Matching and the consequence use the state at the trap, not what a declining
+    // handler may have left in the frame.
+    let cpsr = frame.cpsr;
+    let pc = frame.pc();
+    let cpu = frame.cpu;
+    let mut from = 0;
+    let mut declined = None;
+    while let Some(i) = snap.first_match(from, instr, cpsr) {
+        let Some((id, hook)) = snap.hooks.get(i) else {
+            break; // unreachable: the matcher only reports indices of real hooks
+        };
+        let hook_ref = HookRef {
+            id: *id,
+            name: hook.name(),
+        };
+        match (hook.handler())(frame, instr) {
+            HookResult::Handled => {
+                tracing::debug!(
+                    cpu,
+                    instr = %format_args!("{instr:#010x}"),
+                    hook = hook_ref.name,
+                    pc = %format_args!("{:#010x}", frame.pc()),
+                    "undef trap handled"
+                );
+                return RouteOutcome::Handled {
+                    hook: hook_ref,
+                    instr,
+                    size,
+                };
+            }
+            HookResult::NotHandled => {
+                tracing::debug!(
+                    cpu,
+                    instr = %format_args!("{instr:#010x}"),
+                    hook = hook_ref.name,
+                    "undef hook declined"
+                );
+                declined = Some(hook_ref);
+                if fallback == Fallback::None {
+                    break;
+                }
+                from = i + 1;
+            }
         }
+    }
+    let reason = match declined {
+        Some(h) => UnhandledReason::Declined(h),
+        None => UnhandledReason::NoMatchingHook,
+    };
+    tracing::debug!(
+        cpu,
+        instr = %format_args!("{instr:#010x}"),
+        hook = declined.map_or("no hook", |h| h.name),
+        "undef trap unhandled"
+    );
+    RouteOutcome::Unhandled {
+        reason,
+        instr,
+        size,
+        consequence: Consequence::for_state(cpsr, pc),
     }
 }
 
@@ -456,7 +543,7 @@ mod tests {
     }
 
     #[test]
-    fn chunk_scan_agrees_with_linear_scan_across_chunk_boundaries() {
+    fn snapshot_scan_agrees_with_linear_scan() {
         let r = UndefRouter::new();
         let log = Arc::default();
         // 20 hooks; hook i matches instructions whose low byte is i (so one each), plus
@@ -608,6 +695,49 @@ mod tests {
     }
 
     #[test]
+    fn cpu_handles_claim_release_and_route_like_the_router() {
+        let r = UndefRouter::with_options(Fallback::None, 4);
+        assert_eq!(r.max_cpus(), 4);
+        assert_eq!(
+            r.claim_cpu(4).unwrap_err(),
+            UndefError::CpuOutOfRange {
+                cpu: 4,
+                max_cpus: 4
+            }
+        );
+        let mut h2 = r.claim_cpu(2).unwrap();
+        assert_eq!(
+            r.claim_cpu(2).unwrap_err(),
+            UndefError::CpuAlreadyClaimed { cpu: 2 }
+        );
+        assert_eq!(h2.cpu(), 2);
+        let log = Arc::default();
+        let g = r.register(counting(
+            "h",
+            0x0FE8_0F10,
+            0x0E00_0E10,
+            HookResult::Handled,
+            &log,
+        ));
+        let mut f1 = TrapFrame::new(2, SVC_MODE, 0x100);
+        let mut f2 = f1.clone();
+        let via_handle = h2.route_instruction(&mut f1, 0xEE10_0E10, InstrSize::Four);
+        let via_router = r.route_instruction(&mut f2, 0xEE10_0E10, InstrSize::Four);
+        assert_eq!(via_handle, via_router);
+        assert_eq!(via_handle.hook(), Some(g.hook()));
+        assert_eq!((f1.pc(), f2.pc()), (0x104, 0x104));
+        drop(g);
+        let out = h2.route_instruction(&mut f1, 0xEE10_0E10, InstrSize::Four);
+        assert!(!out.is_handled());
+        drop(h2);
+        let h2again = r.claim_cpu(2).unwrap();
+        assert!(core::ptr::eq(
+            Arc::as_ptr(&h2again.router().inner),
+            Arc::as_ptr(&r.inner)
+        ));
+    }
+
+    #[test]
     fn unregister_while_routing_threads() {
         use std::sync::atomic::{AtomicBool, AtomicUsize};
         let r = UndefRouter::new();
@@ -628,9 +758,14 @@ mod tests {
                 let stop = Arc::clone(&stop);
                 std::thread::spawn(move || {
                     let mut handled = 0usize;
+                    // CPU 0 routes through its private slot, CPU 1 through the shared ones.
+                    let mut handle = (cpu == 0).then(|| r.claim_cpu(cpu).unwrap());
                     while !stop.load(Ordering::SeqCst) {
                         let mut f = TrapFrame::new(cpu, USR_MODE, 0);
-                        let out = r.route_instruction(&mut f, 0, InstrSize::Four);
+                        let out = match handle.as_mut() {
+                            Some(h) => h.route_instruction(&mut f, 0, InstrSize::Four),
+                            None => r.route_instruction(&mut f, 0, InstrSize::Four),
+                        };
                         handled += usize::from(out.is_handled());
                         assert_eq!(out.is_handled(), f.pc() == 4);
                     }

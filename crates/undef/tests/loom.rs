@@ -131,3 +131,60 @@ fn two_routers_on_different_slots_and_a_writer() {
         assert_eq!(handled, at_return);
     });
 }
+
+#[test]
+fn cpu_handle_route_racing_unregister() {
+    model(|| {
+        let router = UndefRouter::new();
+        let calls = Arc::new(AtomicUsize::new(0));
+        let guard = router.register(counting("h", &calls));
+        let mut handle = router.claim_cpu(1).unwrap();
+        let t = thread::spawn(move || {
+            let mut f = TrapFrame::new(1, USR_MODE, 0x8000);
+            let a = handle
+                .route_instruction(&mut f, 0xEE10_0E10, InstrSize::Four)
+                .is_handled();
+            // Second section through the same slot: exercises slot reuse across epochs.
+            let mut f = TrapFrame::new(1, USR_MODE, 0x8000);
+            let b = handle
+                .route_instruction(&mut f, 0xEE10_0E10, InstrSize::Four)
+                .is_handled();
+            usize::from(a) + usize::from(b)
+        });
+        guard.unregister();
+        let at_return = calls.load(Ordering::SeqCst);
+        let handled = t.join().unwrap();
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            at_return,
+            "call after unregister"
+        );
+        assert_eq!(at_return, handled);
+    });
+}
+
+#[test]
+fn cpu_handle_and_shared_route_with_register_then_unregister() {
+    model(|| {
+        let router = UndefRouter::new();
+        let calls = Arc::new(AtomicUsize::new(0));
+        let mut handle = router.claim_cpu(0).unwrap();
+        let r = router.clone();
+        let t = thread::spawn(move || {
+            let mut f = TrapFrame::new(0, USR_MODE, 0x8000);
+            let a = handle.route_instruction(&mut f, 0xEE10_0E10, InstrSize::Four);
+            let b = route_once(&r, 1);
+            usize::from(a.is_handled()) + usize::from(b.is_handled())
+        });
+        let guard = router.register(counting("h", &calls));
+        guard.unregister();
+        let at_return = calls.load(Ordering::SeqCst);
+        let handled = t.join().unwrap();
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            at_return,
+            "call after unregister"
+        );
+        assert_eq!(at_return, handled);
+    });
+}

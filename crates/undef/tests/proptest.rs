@@ -139,8 +139,16 @@ proptest! {
         let fallback = if next { Fallback::NextMatching } else { Fallback::None };
         let (router, calls, _guards) = build(&specs, fallback);
         let (expect_calls, expect_handler) = reference(&specs, instr, cpsr, fallback);
+        // Through a per-CPU handle first, then through the shared router: same result.
+        let mut handle = router.claim_cpu(0).unwrap();
+        let mut hf = TrapFrame::new(0, cpsr, pc);
+        let via_handle = handle.route_instruction(&mut hf, instr, InstrSize::Four);
+        prop_assert_eq!(calls.lock().unwrap().clone(), expect_calls.clone());
+        calls.lock().unwrap().clear();
         let mut f = TrapFrame::new(0, cpsr, pc);
         let out = router.route_instruction(&mut f, instr, InstrSize::Four);
+        prop_assert_eq!(out, via_handle);
+        prop_assert_eq!(&hf, &f);
         prop_assert_eq!(calls.lock().unwrap().clone(), expect_calls.clone());
         match (out, expect_handler) {
             (RouteOutcome::Handled { .. }, Some(_)) => {

@@ -1,0 +1,177 @@
+//! Constant-time pattern matching over all hooks of a snapshot with byte-indexed
+//! bitset tables.
+//!
+//! Bit `h` of a bitset stands for the hook at registration index `h`. For every byte
+//! position of the instruction and of the CPSR that at least one hook constrains, a
+//! table maps each of the 256 byte values to the set of hooks compatible with it
+//! (`(byte ^ val_byte) & mask_byte == 0`). The hooks matching `(instr, cpsr)` are the
+//! AND of the looked-up sets: at most 8 loads and ANDs per 64 hooks, independent of
+//! which hook matches, then `trailing_zeros` picks the earliest-registered one.
+//! Memory: 2 KiB per constrained byte position per 64 hooks (≤ 16 KiB for 64 hooks;
+//! CPSR bytes cost nothing unless some hook has a CPSR pattern).
+
+use alloc::vec;
+use alloc::vec::Vec;
+
+/// Hook patterns as `(instr_mask, instr_val, cpsr_mask, cpsr_val)`, with the values
+/// inside their masks (checked when the hook is built).
+pub(crate) type Pattern = (u32, u32, u32, u32);
+
+/// Byte positions 0–3 are instruction bytes (LSB first), 4–7 CPSR bytes.
+const POSITIONS: u8 = 8;
+
+pub(crate) struct Matcher {
+    /// Number of 64-hook words.
+    words: usize,
+    /// Per word: the bits that stand for real hooks.
+    live: Vec<u64>,
+    /// The constrained byte positions, in table order.
+    positions: Vec<u8>,
+    /// `tables[(w * positions.len() + pi) * 256 + byte]`.
+    tables: Vec<u64>,
+}
+
+fn byte_of(p: u8, instr: u32, cpsr: u32) -> usize {
+    let src = if p < 4 { instr } else { cpsr };
+    ((src >> ((u32::from(p) & 3) * 8)) & 0xff) as usize
+}
+
+fn pattern_byte(p: u8, pat: &Pattern) -> (u32, u32) {
+    let (im, iv, cm, cv) = *pat;
+    let (m, v) = if p < 4 { (im, iv) } else { (cm, cv) };
+    let shift = (u32::from(p) & 3) * 8;
+    ((m >> shift) & 0xff, (v >> shift) & 0xff)
+}
+
+impl Matcher {
+    pub(crate) fn build(patterns: &[Pattern]) -> Self {
+        let n = patterns.len();
+        let words = n.div_ceil(64);
+        let positions: Vec<u8> = (0..POSITIONS)
+            .filter(|&p| patterns.iter().any(|pat| pattern_byte(p, pat).0 != 0))
+            .collect();
+        let mut live = vec![0u64; words];
+        for h in 0..n {
+            live[h / 64] |= 1 << (h % 64);
+        }
+        let mut tables = vec![0u64; words * positions.len() * 256];
+        for (h, pat) in patterns.iter().enumerate() {
+            let (w, bit) = (h / 64, 1u64 << (h % 64));
+            for (pi, &p) in positions.iter().enumerate() {
+                let (m, v) = pattern_byte(p, pat);
+                let base = (w * positions.len() + pi) * 256;
+                for byte in 0..256u32 {
+                    if (byte ^ v) & m == 0 {
+                        tables[base + byte as usize] |= bit;
+                    }
+                }
+            }
+        }
+        Self {
+            words,
+            live,
+            positions,
+            tables,
+        }
+    }
+
+    /// The set of matching hooks among those of word `w`.
+    #[inline]
+    fn match_word(&self, w: usize, instr: u32, cpsr: u32) -> u64 {
+        let mut acc = self.live.get(w).copied().unwrap_or(0);
+        let base = w * self.positions.len();
+        for (pi, &p) in self.positions.iter().enumerate() {
+            let idx = (base + pi) * 256 + byte_of(p, instr, cpsr);
+            // In range by construction; a miss would only ever mean "no match".
+            acc &= self.tables.get(idx).copied().unwrap_or(0);
+        }
+        acc
+    }
+
+    /// Index of the earliest-registered hook at index ≥ `from` that matches.
+    #[inline]
+    pub(crate) fn first_match(&self, from: usize, instr: u32, cpsr: u32) -> Option<usize> {
+        let start = from / 64;
+        for w in start..self.words {
+            let mut bits = self.match_word(w, instr, cpsr);
+            if w == start {
+                // `from % 64 < 64`, so the shift is in range.
+                bits &= u64::MAX << (from % 64);
+            }
+            if bits != 0 {
+                return Some(w * 64 + bits.trailing_zeros() as usize);
+            }
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn linear(pats: &[Pattern], from: usize, instr: u32, cpsr: u32) -> Option<usize> {
+        pats.iter()
+            .enumerate()
+            .skip(from)
+            .find(|(_, &(im, iv, cm, cv))| instr & im == iv && cpsr & cm == cv)
+            .map(|(i, _)| i)
+    }
+
+    /// Deterministic pseudo-random patterns (xorshift), values inside masks.
+    fn patterns(n: usize, seed: u64) -> Vec<Pattern> {
+        let mut s = seed;
+        let mut next = move || {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            s as u32
+        };
+        (0..n)
+            .map(|_| {
+                let im = next() & next() & next();
+                let cm = if next() % 3 == 0 { 0x3f } else { 0 };
+                (im, next() & im, cm, next() & cm)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn agrees_with_linear_scan_across_word_boundaries() {
+        for n in [0usize, 1, 2, 63, 64, 65, 130] {
+            let pats = patterns(n, 0x9E37_79B9_7F4A_7C15 ^ n as u64);
+            let m = Matcher::build(&pats);
+            let mut s = 0x1234_5678u32;
+            for k in 0..400u32 {
+                s = s.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                // Mostly instructions built from a pattern so that matches happen.
+                let instr = match pats.get(k as usize % n.max(1)) {
+                    Some(&(im, iv, _, _)) if k % 4 != 0 => iv | (s & !im),
+                    _ => s,
+                };
+                let cpsr = if k % 2 == 0 { 0x10 } else { 0x33 };
+                for from in [0, 1, 63, 64, 65, 129, 131] {
+                    assert_eq!(
+                        m.first_match(from, instr, cpsr),
+                        linear(&pats, from, instr, cpsr),
+                        "n {n} instr {instr:#x} cpsr {cpsr:#x} from {from}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn unconstrained_hooks_match_everything_and_tables_stay_small() {
+        let m = Matcher::build(&[(0, 0, 0, 0), (0, 0, 0, 0)]);
+        assert!(m.positions.is_empty());
+        assert!(m.tables.is_empty());
+        assert_eq!(m.first_match(0, 0xFFFF_FFFF, 0), Some(0));
+        assert_eq!(m.first_match(1, 0, 0x1f), Some(1));
+        assert_eq!(m.first_match(2, 0, 0), None);
+        // The debug-register hook constrains all four instruction bytes, no CPSR byte.
+        let m = Matcher::build(&[(0x0FE8_0F10, 0x0E00_0E10, 0, 0)]);
+        assert_eq!(m.positions, vec![0, 1, 2, 3]);
+        assert_eq!(m.tables.len(), 4 * 256);
+    }
+}
