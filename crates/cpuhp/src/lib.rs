@@ -35,6 +35,36 @@
 //! registry call from inside one of its callbacks) the call returns
 //! [`CpuhpError::ReadLockHeld`] / [`CpuhpError::InsideCallback`] instead.
 //!
+//! # Model decisions (where the reference is silent)
+//!
+//! * State numbers are this model's own; order and section boundaries follow
+//!   the kernel. Static states free for registration: `PERF_PREPARE`, three
+//!   STARTING states, `AP_PERF_ONLINE`. `BP_KICK_AP` is not modelled.
+//! * The machine's own states (`offline`, `cpu:bringup`, `idle:dead`,
+//!   `ap:offline`, `ap:online`, `cpu:teardown`, `ap:online-idle`,
+//!   `sched:active`, `online`) are named and listed; registering one is
+//!   `StateBusy` (as in the kernel), removing one is [`CpuhpError::CoreState`]
+//!   (the kernel would silently wipe it).
+//! * An empty name stands for the kernel's NULL name (`EmptyName`, EINVAL).
+//! * A failure while undoing a failed transition is logged and the CPU stays
+//!   where it is; the original error is returned. A failing DEAD (PREPARE)
+//!   teardown during `cpu_down` is logged ("DEAD callback error for CPU%d")
+//!   and the walk continues: the CPU is already gone.
+//! * A teardown failing where the kernel `BUG()`s: for `remove_state` /
+//!   `remove_instance` the state/instance stays registered (the kernel died
+//!   mid-loop); for a setup/add-instance rollback the state is unregistered /
+//!   the instance not added before `Bug` is returned.
+//! * The online mark is set when a CPU passes `AP_ONLINE` and cleared at
+//!   `TEARDOWN_CPU` before its DYING callbacks; `cpu_down` refuses when no
+//!   other CPU is marked online.
+//! * A multi-instance add of an instance already listed, or a removal of one
+//!   not listed, is a typed error (kernel: list corruption).
+//! * The ONLINE section of a transition runs as one job on the CPU's worker
+//!   (the kernel wakes the worker per state); nothing else can run on it in
+//!   between because the write lock is held.
+//! * Kernel messages are kept for [`Hotplug::take_messages`] and emitted as
+//!   `tracing` warnings; callbacks are traced as `cpuhp_enter`/`cpuhp_exit`.
+//!
 //! # Example: the ARM hw_breakpoint driver pattern
 //!
 //! Install a dynamic ONLINE state whose startup resets every online CPU now
