@@ -21,20 +21,35 @@ fn bench_emulate(c: &mut Criterion) {
     g.bench_function("mrc_dbgdscrint", |b| {
         b.iter(|| {
             guest.pc = 0x8000;
-            black_box(step(model, &mut state, &mut guest, Trap::A32(black_box(0xee10_0e11))))
+            black_box(step(
+                model,
+                &mut state,
+                &mut guest,
+                Trap::A32(black_box(0xee10_0e11)),
+            ))
         })
     });
     g.bench_function("mcr_dbgbcr3", |b| {
         guest.regs[1] = 0x1e5;
         b.iter(|| {
             guest.pc = 0x8000;
-            black_box(step(model, &mut state, &mut guest, Trap::A32(black_box(0xee00_1eb3))))
+            black_box(step(
+                model,
+                &mut state,
+                &mut guest,
+                Trap::A32(black_box(0xee00_1eb3)),
+            ))
         })
     });
     g.bench_function("undef_mcr_dbgbcr6", |b| {
         b.iter(|| {
             guest.pc = 0x8000;
-            black_box(step(model, &mut state, &mut guest, Trap::A32(black_box(0xee00_1eb6))))
+            black_box(step(
+                model,
+                &mut state,
+                &mut guest,
+                Trap::A32(black_box(0xee00_1eb6)),
+            ))
         })
     });
     g.bench_function("direct_write_dbgbcr3", |b| {

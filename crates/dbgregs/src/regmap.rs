@@ -71,6 +71,7 @@ impl DebugRegister {
     /// The register an access names, or `None` when the encoding is no
     /// debug register (another opc1, an unallocated number, a `2` form, an
     /// LDC/STC to anything but `c5`).
+    #[inline]
     pub const fn identify(access: &Access) -> Option<DebugRegister> {
         if access.two {
             return None;
@@ -103,6 +104,7 @@ impl DebugRegister {
     ///
     /// `direction` separates the two registers that share an encoding
     /// (DBGDTRRXint/DBGDTRTXint, DBGPCSR/DBGITR).
+    #[inline]
     pub const fn from_coordinates(
         crn: u8,
         crm: u8,

@@ -327,7 +327,7 @@ enum Rw {
 }
 
 /// Whether `reg` exists in CP14 on `model`, and how it may be accessed.
-#[inline]
+#[inline(always)]
 fn presence(model: &CoreModel, reg: DebugRegister) -> Option<Rw> {
     use DebugRegister::*;
     use DebugVersion::*;
@@ -435,7 +435,7 @@ const fn other_debug(reg: DebugRegister) -> bool {
 ///
 /// # Errors
 /// The [`UndefReason`] of the first check that fails.
-#[inline]
+#[inline(always)]
 pub fn check_access(
     model: &CoreModel,
     state: &DebugState,
@@ -558,7 +558,7 @@ pub fn write(
     out
 }
 
-#[inline]
+#[inline(always)]
 fn trace_access(reg: DebugRegister, dir: Direction, value: u64, out: AccessOutcome) {
     let value = match out {
         AccessOutcome::Read(v) => v as u64,
@@ -568,7 +568,7 @@ fn trace_access(reg: DebugRegister, dir: Direction, value: u64, out: AccessOutco
     tracing::trace!(register = %reg, direction = ?dir, value, outcome = ?out, "cp14 access");
 }
 
-#[inline]
+#[inline(always)]
 fn read_checked(model: &CoreModel, s: &mut DebugState, reg: DebugRegister) -> AccessOutcome {
     use DebugRegister::*;
     let v = match reg {
