@@ -444,6 +444,13 @@ impl VcpuCtx<'_> {
         self.vcpu
     }
 
+    /// Host-side (VMM) access to this vCPU's debug register file, bypassing
+    /// the trap path (benches use it to put the state back between runs).
+    /// Guest kernel code never uses this.
+    pub fn host_debug_mut(&mut self) -> (&CoreModel, &mut DebugState) {
+        self.vcpu.debug_mut()
+    }
+
     /// The guest registers (the accessor code sets its source register).
     #[inline]
     pub fn frame_mut(&mut self) -> &mut GuestFrame {
