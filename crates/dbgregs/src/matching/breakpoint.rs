@@ -195,8 +195,8 @@ pub(crate) fn linked_context_matches(
 /// ([`DebugGate::generates`]) or the PC is misaligned for its instruction
 /// set (a PC alignment fault has priority over breakpoints, spec §6.1).
 ///
-/// Per enabled BRP: the type ([`decode_bt`] rules), the comparison —
-/// address match, address mismatch (fires on every instruction the
+/// Per enabled BRP: the type (the `decode_bt` rules in this file), the
+/// comparison — address match, address mismatch (fires on every instruction the
 /// address test does not match; BAS = 0b0000 therefore fires everywhere),
 /// or context — the execution condition (HMC/SSC/PMC), and for linked
 /// types the linked context BRP. Linked context BRPs never fire on their

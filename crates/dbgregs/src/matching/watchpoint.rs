@@ -173,9 +173,9 @@ fn candidates(cfg: &MatchConfig, wps: &Watchpoints<'_>, start: u32, size: u32) -
 /// accessed (`size` = 0).
 ///
 /// Per enabled WRP (spec §6.4): at least one byte accessed is watched
-/// ([`watched`] rules; an unaligned or multi-word access matches if any of
-/// its bytes does, e.g. a watch on 0x1009 fires for an 8-byte access at
-/// 0x1003), LSC covers the access (01 loads, 10 stores and watched cache
+/// (the `watched` rules in this file; an unaligned or multi-word access
+/// matches if any of its bytes does, e.g. a watch on 0x1009 fires for an
+/// 8-byte access at 0x1003), LSC covers the access (01 loads, 10 stores and watched cache
 /// maintenance, 11 both, 00 never), the execution condition matches
 /// (HMC/SSC/PAC against the privilege of the *access*), and with WT = 1
 /// the BRP named by LBN is a matching linked context breakpoint
