@@ -2,12 +2,63 @@
 //! register on every preset, and no panic (and no change on UNDEF) for
 //! arbitrary traps, guest states and state operations on every preset.
 
+use dbgregs::access::{Access, AddressingMode, Condition, Direction, Gpr, Operation, Source};
 use dbgregs::emulate::{step, SimpleGuest, StepOutcome, Trap};
 use dbgregs::model::CoreModel;
 use dbgregs::regmap::DebugRegister;
 use dbgregs::semantics::{self, normalize_bcr, writable_mask, AccessContext, AccessOutcome};
 use dbgregs::state::{DebugState, UnknownFill};
 use proptest::prelude::*;
+
+/// An arbitrary (not necessarily encodable) access built from `w`'s bits.
+fn arbitrary_access(w: u64) -> Access {
+    let b = |shift: u32, bits: u32| ((w >> shift) & ((1 << bits) - 1)) as u8;
+    let source = [Source::A32, Source::T32, Source::Esr][(b(0, 2) % 3) as usize];
+    let gpr = |shift| Gpr(b(shift, 5));
+    let operation = match b(2, 2) {
+        0 | 1 => Operation::Transfer {
+            opc1: b(4, 3),
+            crn: b(7, 4),
+            crm: b(11, 4),
+            opc2: b(15, 3),
+            rt: gpr(18),
+        },
+        2 => Operation::Transfer64 {
+            opc1: b(4, 4),
+            crm: b(8, 4),
+            rt: gpr(18),
+            rt2: gpr(23),
+        },
+        _ => Operation::Memory {
+            crd: b(4, 4),
+            rn: if b(28, 1) == 1 { None } else { Some(gpr(18)) },
+            imm8: b(40, 8),
+            mode: [
+                AddressingMode::Unindexed,
+                AddressingMode::PostIndexed,
+                AddressingMode::Offset,
+                AddressingMode::PreIndexed,
+            ][b(29, 2) as usize],
+            add: b(31, 1) == 1,
+            long: b(32, 1) == 1,
+        },
+    };
+    Access {
+        source,
+        direction: if b(33, 1) == 1 {
+            Direction::Read
+        } else {
+            Direction::Write
+        },
+        operation,
+        condition: if b(34, 1) == 1 {
+            None
+        } else {
+            Some(Condition(b(35, 4)))
+        },
+        two: b(39, 1) == 1,
+    }
+}
 
 fn all_registers() -> Vec<DebugRegister> {
     use DebugRegister::*;
@@ -85,7 +136,7 @@ proptest! {
 
     #[test]
     fn no_input_panics_and_undef_changes_nothing(
-        ops in proptest::collection::vec((0u8..12, any::<u64>(), any::<u32>(), any::<[u32; 4]>()), 1..40),
+        ops in proptest::collection::vec((0u8..13, any::<u64>(), any::<u32>(), any::<[u32; 4]>()), 1..40),
         model_index in 0usize..64,
         seed in any::<u64>(),
     ) {
@@ -107,6 +158,7 @@ proptest! {
                 8 => Trap::T32(word as u32),
                 9 => Trap::Esr(word),
                 10 => Trap::A32(0x0C00_0E00 | (word as u32 & 0xF1FF_F0FF)),
+                11 => Trap::Decoded(arbitrary_access(word)),
                 _ => Trap::Esr((0x05 << 26) | (1 << 25) | (word & 0x1FF_FFFF)),
             };
             guest.cpsr = cpsr;
