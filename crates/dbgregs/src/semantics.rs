@@ -779,12 +779,12 @@ pub struct DebugCpu<'a> {
 }
 
 impl DebugCpu<'_> {
-    /// [`read`] on this vCPU.
+    /// [`read()`] on this vCPU.
     #[inline]
     pub fn read(&mut self, reg: DebugRegister, ctx: AccessContext) -> AccessOutcome {
         read(self.model, self.state, reg, ctx)
     }
-    /// [`write`] on this vCPU.
+    /// [`write()`] on this vCPU.
     #[inline]
     pub fn write(&mut self, reg: DebugRegister, value: u32, ctx: AccessContext) -> AccessOutcome {
         write(self.model, self.state, reg, value, ctx)
