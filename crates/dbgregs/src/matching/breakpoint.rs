@@ -224,8 +224,11 @@ pub fn breakpoint_matches(
         secure,
     };
     let mut hits = 0u16;
-    let pairs = bps.bvr.iter().zip(bps.bcr.iter()).take(brp_count(cfg, bps));
-    for (n, (&bvr, &bcr)) in pairs.enumerate() {
+    let count = brp_count(cfg, bps);
+    // `count` is at most both lengths, so the `get`s succeed.
+    let bvrs = bps.bvr.get(..count).unwrap_or_default();
+    let bcrs = bps.bcr.get(..count).unwrap_or_default();
+    for (n, (&bvr, &bcr)) in bvrs.iter().zip(bcrs).enumerate() {
         let bcr = Dbgbcr::from_bits(bcr);
         if !bcr.e() {
             continue;
