@@ -90,7 +90,11 @@
 //! per-CPU-slot counter (a cache-line-padded atomic chosen by the trapping CPU number,
 //! two epochs), so vCPUs do not share a written cache line; the cost is one atomic
 //! increment and one decrement, with no lock, no retry loop and no allocation.
-//! Writers build a new snapshot, swap it in and wait until both epochs' counters drain.
+//! A vCPU thread can instead claim a private slot with [`UndefRouter::claim_cpu`] and
+//! route through the returned [`CpuRouter`]: entering is one atomic swap and leaving a
+//! plain release store (one locked instruction per trap instead of two).
+//! Writers build a new snapshot, swap it in and wait until both epochs' counters (and
+//! every private slot marked with the old epoch) drain.
 //!
 //! `arc-swap` would give a lock-free load too, but (a) it needs `std` (thread-local debt
 //! lists), while this mechanism runs on `core` atomics + `alloc` and is the same code in
@@ -121,6 +125,22 @@ extern crate alloc;
 #[cfg(test)]
 extern crate std;
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn send_sync<T: Send + Sync>() {}
+    fn send<T: Send>() {}
+
+    #[test]
+    fn shared_types_are_send_and_sync() {
+        send_sync::<UndefRouter>();
+        send_sync::<HookGuard>();
+        send_sync::<UndefHook>();
+        send::<CpuRouter>();
+    }
+}
+
 mod error;
 mod fetch;
 mod frame;
@@ -140,4 +160,7 @@ pub use hook::{
     Handler, HookId, HookRef, HookResult, UndefHook, DEBUG_REG_HOOK_INSTR_MASK,
     DEBUG_REG_HOOK_INSTR_VAL,
 };
-pub use router::{Fallback, HookGuard, HookInfo, RouteOutcome, UndefRouter, UnhandledReason};
+pub use router::{
+    CpuRouter, Fallback, HookGuard, HookInfo, RouteOutcome, UndefRouter, UnhandledReason,
+    DEFAULT_MAX_CPUS,
+};
