@@ -11,6 +11,7 @@ use std::io::Write;
 use std::time::Instant;
 
 use dbgemu::dbgregs::model::CoreModel;
+use dbgemu::dbgregs::version::DebugVersion;
 use dbgemu::driver::{HwBreakpoint, InitOptions, InitResult};
 use dbgemu::machine::{
     parse_cpu_list, Executor, Fault, FaultKind, KernelOops, Machine, MachineConfig,
@@ -56,8 +57,10 @@ struct CpuReport {
     error: bool,
     resets: u32,
     dscr: u32,
-    oslsr: u32,
-    prsr: u32,
+    /// DBGOSLSR, where CP14 has it (v7 full CP14, v7.1 and later).
+    oslsr: Option<u32>,
+    /// DBGPRSR, where CP14 has it (v7 full CP14, v7.1).
+    prsr: Option<u32>,
     vcr: u32,
     bcr: Vec<u32>,
     bvr: Vec<u32>,
@@ -121,6 +124,9 @@ fn report(
         let d = v.debug();
         let b = usize::from(m.brps());
         let w = usize::from(m.wrps());
+        let ver = m.version();
+        let has_oslsr = ver == DebugVersion::V7Full || ver.at_least_v7_1();
+        let has_prsr = ver == DebugVersion::V7Full || ver == DebugVersion::V7_1;
         out.push(CpuReport {
             cpu,
             online: machine.is_online(cpu),
@@ -128,8 +134,8 @@ fn report(
             error: hw.core().err_mask().test(cpu),
             resets: hw.core().reset_runs(cpu),
             dscr: d.dscr_int(m),
-            oslsr: d.oslsr(m),
-            prsr: d.prsr(m),
+            oslsr: has_oslsr.then(|| d.oslsr(m)),
+            prsr: has_prsr.then(|| d.prsr(m)),
             vcr: d.vcr(),
             bcr: d.bcrs()[..b].to_vec(),
             bvr: d.bvrs()[..b].to_vec(),
@@ -168,10 +174,14 @@ fn print_table(out: &mut impl Write, rows: &[CpuReport]) -> std::io::Result<()> 
             r.resets,
             faults
         )?;
+        let opt = |v: Option<u32>| v.map_or_else(|| "-".repeat(8), |v| format!("{v:08x}"));
         writeln!(
             out,
-            "    DSCR {:08x}  OSLSR {:08x}  PRSR {:08x}  VCR {:08x}",
-            r.dscr, r.oslsr, r.prsr, r.vcr
+            "    DSCR {:08x}  OSLSR {}  PRSR {}  VCR {:08x}",
+            r.dscr,
+            opt(r.oslsr),
+            opt(r.prsr),
+            r.vcr
         )?;
         writeln!(out, "    BCR  {}", hex_row(&r.bcr))?;
         writeln!(out, "    BVR  {}", hex_row(&r.bvr))?;
