@@ -273,6 +273,16 @@ pub enum CpuhpError {
         /// The operation called.
         op: &'static str,
     },
+    /// Fault injection refused for this state (`-EINVAL`).
+    #[error("CPU {cpu}: cannot inject a failure at state {state}: {reason}")]
+    FailNotAllowed {
+        /// The CPU given.
+        cpu: CpuId,
+        /// The state given.
+        state: State,
+        /// Why the kernel refuses it.
+        reason: &'static str,
+    },
     /// A fatal kernel outcome (`BUG()`), reported as a value.
     #[error("kernel BUG: {0}")]
     Bug(BugKind),
@@ -302,6 +312,7 @@ impl CpuhpError {
             | E::DuplicateInstance { .. }
             | E::UnknownInstance { .. }
             | E::ForeignGuard { .. }
+            | E::FailNotAllowed { .. }
             | E::Bug(_) => errno::EINVAL,
         }
     }

@@ -62,6 +62,8 @@
 //! * The ONLINE section of a transition runs as one job on the CPU's worker
 //!   (the kernel wakes the worker per state); nothing else can run on it in
 //!   between because the write lock is held.
+//! * Fault injection (the kernel's per-CPU `hotplug/fail`) is
+//!   [`Hotplug::set_fail`]: one-shot EAGAIN, with the kernel's refusals.
 //! * Kernel messages are kept for [`Hotplug::take_messages`] and emitted as
 //!   `tracing` warnings; callbacks are traced as `cpuhp_enter`/`cpuhp_exit`.
 //!

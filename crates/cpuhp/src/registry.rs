@@ -134,7 +134,12 @@ struct CpuRecord {
     state: AtomicUsize,
     target: AtomicUsize,
     online: AtomicBool,
+    /// Fault-injection state (`hotplug/fail`), [`NO_FAIL`] when unset.
+    fail: AtomicUsize,
 }
+
+/// The kernel's `CPUHP_INVALID` for the fault-injection field.
+const NO_FAIL: usize = usize::MAX;
 
 /// Whether a walk is an ordinary transition or the undo of a failed one.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -235,6 +240,7 @@ impl Hotplug {
                     state: AtomicUsize::new(s.index()),
                     target: AtomicUsize::new(s.index()),
                     online: AtomicBool::new(on),
+                    fail: AtomicUsize::new(NO_FAIL),
                 }
             })
             .collect();
@@ -369,6 +375,69 @@ impl Hotplug {
             .map_or(State::OFFLINE, |r| load_state(&r.state))
     }
 
+    // ----- fault injection -------------------------------------------------
+
+    /// One-shot: whether `state`'s callback on `cpu` must fail now.
+    fn take_fail(&self, cpu: CpuId, state: State) -> bool {
+        self.cpus.get(cpu).is_some_and(|r| {
+            r.fail
+                .compare_exchange(state.index(), NO_FAIL, Ordering::AcqRel, Ordering::Acquire)
+                .is_ok()
+        })
+    }
+
+    /// Fault injection (the kernel's `hotplug/fail`): the next time the core
+    /// is about to run a callback of `state` for `cpu` (in a transition or
+    /// from setup/remove), it fails with EAGAIN instead, once. `None` clears.
+    ///
+    /// # Errors
+    /// [`CpuhpError::InvalidCpu`]; [`CpuhpError::InvalidState`] outside
+    /// `OFFLINE..=ONLINE`; [`CpuhpError::FailNotAllowed`] for a STARTING
+    /// state, a PREPARE state while the CPU is above `BRINGUP_CPU`, or a
+    /// state without callbacks (the kernel's checks).
+    pub fn set_fail(&self, cpu: CpuId, state: Option<State>) -> Result<(), CpuhpError> {
+        let rec = self.record(cpu)?;
+        let Some(s) = state else {
+            rec.fail.store(NO_FAIL, Ordering::Release);
+            return Ok(());
+        };
+        if s > State::ONLINE {
+            return Err(CpuhpError::InvalidState { state: s });
+        }
+        let refuse = |reason| {
+            Err(CpuhpError::FailNotAllowed {
+                cpu,
+                state: s,
+                reason,
+            })
+        };
+        if s.is_atomic() {
+            return refuse("STARTING/DYING callbacks cannot fail");
+        }
+        if s <= State::BRINGUP_CPU && self.st(cpu) > State::BRINGUP_CPU {
+            return refuse("PREPARE states cannot fail while the CPU is up");
+        }
+        let step_has_callbacks = {
+            let t = self.snapshot();
+            let step = t.step(s);
+            step.has(Direction::Startup) || step.has(Direction::Teardown)
+        };
+        if !step_has_callbacks {
+            return refuse("the state has no callbacks");
+        }
+        rec.fail.store(s.index(), Ordering::Release);
+        Ok(())
+    }
+
+    /// The pending fault-injection state of `cpu`, if any.
+    ///
+    /// # Errors
+    /// [`CpuhpError::InvalidCpu`].
+    pub fn fail_of(&self, cpu: CpuId) -> Result<Option<State>, CpuhpError> {
+        let f = self.record(cpu)?.fail.load(Ordering::Acquire);
+        Ok((f != NO_FAIL).then(|| State::from_raw(u16::try_from(f).unwrap_or(u16::MAX))))
+    }
+
     // ----- the lock ------------------------------------------------------
 
     fn check_reentry(&self, op: &'static str) -> Result<(), CpuhpError> {
@@ -472,6 +541,9 @@ impl Hotplug {
             direction: dir,
             error,
         };
+        if self.take_fail(cpu, state) {
+            return Err(fail(None, CallbackError::EAGAIN));
+        }
         match &t.step(state).cbs {
             Callbacks::None => Ok(()),
             Callbacks::Single { startup, teardown } => {
@@ -762,6 +834,9 @@ impl Hotplug {
         state: State,
         f: &(dyn Fn() -> Result<(), CallbackError> + Sync),
     ) -> Result<Result<(), CallbackError>, CpuhpError> {
+        if self.take_fail(cpu, state) {
+            return Ok(Err(CallbackError::EAGAIN));
+        }
         if state.is_ap_state() {
             let mut r = Ok(());
             self.executor.run_on(cpu, &mut || {

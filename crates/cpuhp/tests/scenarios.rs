@@ -751,6 +751,74 @@ fn s23_starting_setup_context(env: Env) {
     assert!(r.calls().iter().all(|c| c.irqs_off));
 }
 
+// Extra (§1.2 `fail`): one-shot fault injection.
+fn s24_fault_injection(env: Env) {
+    let hp = some(3, &[0, 1], env);
+    let r = Rec::new();
+    let x = hp
+        .setup_state_nocalls(State::AP_ONLINE_DYN, "x:online", r.s("x"), r.t("x"))
+        .unwrap();
+    let y = hp
+        .setup_state_nocalls(State::AP_ONLINE_DYN, "y:online", r.s("y"), r.t("y"))
+        .unwrap();
+    hp.setup_state_nocalls(
+        State::AP_ARM_CORESIGHT_STARTING,
+        "k:starting",
+        r.s("k"),
+        None,
+    )
+    .unwrap();
+    let p = hp
+        .setup_state_nocalls(State::BP_PREPARE_DYN, "p:prepare", r.s("p"), r.t("p"))
+        .unwrap();
+    hp.set_fail(2, Some(y)).unwrap();
+    assert_eq!(hp.fail_of(2).unwrap(), Some(y));
+    let e = hp.cpu_up(2).unwrap_err();
+    assert_eq!(e.errno(), errno::EAGAIN);
+    // Y's callback is not called; X is undone; the CPU ends offline.
+    assert_eq!(r.seq(), v(&["Sp(2)", "Sk(2)", "Sx(2)", "Tx(2)", "Tp(2)"]));
+    assert_eq!(hp.state_of(2).unwrap(), State::OFFLINE);
+    assert_eq!(hp.fail_of(2).unwrap(), None, "one-shot");
+    r.clear();
+    hp.cpu_up(2).unwrap();
+    assert_eq!(r.seq(), v(&["Sp(2)", "Sk(2)", "Sx(2)", "Sy(2)"]));
+    // The kernel's refusals.
+    for (s, why) in [
+        (State::AP_ARM_CORESIGHT_STARTING, "STARTING"),
+        (p, "PREPARE"),
+        (State::AP_PERF_ONLINE, "no callbacks"),
+    ] {
+        assert!(
+            matches!(
+                hp.set_fail(1, Some(s)),
+                Err(CpuhpError::FailNotAllowed { .. })
+            ),
+            "{why}"
+        );
+    }
+    assert!(matches!(
+        hp.set_fail(1, Some(State::from_raw(State::ONLINE.raw() + 1))),
+        Err(CpuhpError::InvalidState { .. })
+    ));
+    // From the instance API, an injected failure stops the add like a
+    // callback error would (rollback on the CPUs before).
+    let m = hp
+        .setup_state_multi(
+            State::AP_ONLINE_DYN,
+            "m:online",
+            Some(r.multi("S", "m", None, CallbackError::EIO)),
+            Some(r.multi("T", "m", None, CallbackError::EIO)),
+        )
+        .unwrap();
+    hp.set_fail(1, Some(m)).unwrap();
+    r.clear();
+    let e = hp.add_instance(m, InstanceId(5)).unwrap_err();
+    assert_eq!(e.errno(), errno::EAGAIN);
+    assert_eq!(r.seq(), v(&["Sm(0,5)", "Tm(0,5)"]));
+    assert!(hp.instances(m).is_empty());
+    assert_eq!(x, dyn_at(0));
+}
+
 // Extra: bad CPU indices and the last online CPU.
 fn s_cpu_errors(env: Env) {
     let hp = some(2, &[0], env);
@@ -810,6 +878,7 @@ for_executors!(
     s21_lock_exclusion,
     s22_lock_misuse,
     s23_starting_setup_context,
+    s24_fault_injection,
     s_cpu_errors,
 );
 
