@@ -262,7 +262,9 @@ static PRESETS: [CoreModel; 16] = [
     v7_1_cortex("cortex-a7", 0x410f_c075, 8, 0x0111_0f13, 0x1),
     // Cortex-A8 r0p0: MIDR 0x410fc080 Q, DBGDIDR 0x15141000 Q=T, ID_DFR0
     // 0x400 Q, 6/2/2 T,Q, v7-baseline (4) → Linux "unsupported" L,B; BCR
-    // MASK implemented T; Security Extensions (DBGDIDR bit 12) Q.
+    // MASK implemented T; Security Extensions (DBGDIDR bit 12) Q; OSLM
+    // 0b01 T (A8 TRM DDI 0344K: OSLSR "lock implemented" bit always 1,
+    // OSSRR present) — memory-mapped only, so no CP14 effect.
     CoreModel {
         name: "cortex-a8",
         midr: 0x410f_c080,
@@ -271,7 +273,7 @@ static PRESETS: [CoreModel; 16] = [
         brps: 6,
         wrps: 2,
         ctx_cmps: 2,
-        oslm: OsLockModel::None,
+        oslm: OsLockModel::SaveRestore,
         wp_bas_bytes: 4,
         double_lock: false,
         security: true,
