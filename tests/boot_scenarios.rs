@@ -355,3 +355,36 @@ fn pm_after_failed_init_does_nothing() {
     // Power-up reset the debug logic: MDBGen is off again.
     assert!(!m.vcpu(1).unwrap().debug().mdbgen());
 }
+
+#[test]
+fn erratum_764319_guard_turns_a_trapping_oslsr_probe_into_no_ossr() {
+    // Cortex-A9 (erratum 764319) with OS save/restore, DBGSWENABLE low on
+    // the init CPU: the OSLSR probe (r5) traps and the private guard hook
+    // answers "no OS save/restore" silently; the reset's DBGPRSR read then
+    // traps under the debug-register hook.
+    let model = preset("cortex-a9")
+        .to_builder()
+        .name("cortex-a9+ossr")
+        .os_lock(OsLockModel::SaveRestore)
+        .build()
+        .unwrap();
+    assert!(model.quirks().erratum_764319);
+    let (m, hw) = boot(model, &[(0, FaultKind::SwenableLow)], |_| {});
+    let r = hw.result();
+    assert_eq!(r.has_os_save_restore, Some(false));
+    assert_eq!(
+        r.log_lines(),
+        [
+            "hw-breakpoint: Debug register access (0xee110e95) caused undefined instruction on CPU 0",
+            "hw-breakpoint: Debug register access (0xee000e17) caused undefined instruction on CPU 0",
+            "hw-breakpoint: CPU 0 failed to disable vector catch",
+        ]
+    );
+    assert!(trace(&m, 0).contains(&OSLSR_RD_R5));
+    assert!(m.router().hooks().is_empty(), "guard hook unregistered");
+    assert_eq!(r.error_mask, [0]);
+
+    // Same model, healthy: the probe reads OSLM0 = 1.
+    let (_, hw) = boot(model, &[], |_| {});
+    assert_eq!(hw.result().has_os_save_restore, Some(true));
+}
