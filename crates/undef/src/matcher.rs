@@ -31,9 +31,10 @@ pub(crate) struct Matcher {
     tables: Vec<u64>,
 }
 
-fn byte_of(p: u8, instr: u32, cpsr: u32) -> usize {
-    let src = if p < 4 { instr } else { cpsr };
-    ((src >> ((u32::from(p) & 3) * 8)) & 0xff) as usize
+/// Byte `p` of the 64-bit key `cpsr:instr` (positions 0–3 instruction, 4–7 CPSR).
+#[inline(always)]
+fn byte_of(p: u8, key: u64) -> usize {
+    ((key >> (u32::from(p) * 8)) & 0xff) as usize
 }
 
 fn pattern_byte(p: u8, pat: &Pattern) -> (u32, u32) {
@@ -76,12 +77,12 @@ impl Matcher {
     }
 
     /// The set of matching hooks among those of word `w`.
-    #[inline]
-    fn match_word(&self, w: usize, instr: u32, cpsr: u32) -> u64 {
+    #[inline(always)]
+    fn match_word(&self, w: usize, key: u64) -> u64 {
         let mut acc = self.live.get(w).copied().unwrap_or(0);
         let base = w * self.positions.len();
         for (pi, &p) in self.positions.iter().enumerate() {
-            let idx = (base + pi) * 256 + byte_of(p, instr, cpsr);
+            let idx = (base + pi) * 256 + byte_of(p, key);
             // In range by construction; a miss would only ever mean "no match".
             acc &= self.tables.get(idx).copied().unwrap_or(0);
         }
@@ -91,9 +92,10 @@ impl Matcher {
     /// Index of the earliest-registered hook at index ≥ `from` that matches.
     #[inline]
     pub(crate) fn first_match(&self, from: usize, instr: u32, cpsr: u32) -> Option<usize> {
+        let key = (u64::from(cpsr) << 32) | u64::from(instr);
         let start = from / 64;
         for w in start..self.words {
-            let mut bits = self.match_word(w, instr, cpsr);
+            let mut bits = self.match_word(w, key);
             if w == start {
                 // `from % 64 < 64`, so the shift is in range.
                 bits &= u64::MAX << (from % 64);
