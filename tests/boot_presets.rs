@@ -71,11 +71,11 @@ const TABLE: &[Expect] = &[
         slots: (6, 1),
         lines: &[FOUND_6_1, MAX_4],
     },
-    // §5: version "not 0 and not 4" (B), counts '?'. The silicon boot log
-    // prints "Failed to enable monitor mode on CPU 0." (MDBGen does not
-    // stick); the preset models a core whose MDBGen sticks (no such quirk
-    // in dbgregs), so the §3 flow with its v7-full, 3 BRP / 2 WRP, 4-byte
-    // BAS values gives the lines below. Reported as a spec/model gap.
+    // §5: version "not 0 and not 4" (B), counts '?'. The SC589 boot log
+    // prints "Failed to enable monitor mode on CPU 0."; the model owner
+    // (crates/dbgregs/MODELS.md) takes that as a board property (DBGEN
+    // low) and lets MDBGen stick, with v7-full, 3 BRPs / 2 WRPs, 4-byte
+    // BAS. The §3 flow on those values gives the lines below.
     Expect {
         model: "cortex-a5",
         arch: 3,
@@ -202,8 +202,8 @@ const TABLE: &[Expect] = &[
         lines: &[FOUND_5_4, MAX_8],
     },
     // §5 B: Krait 200 prints "Failed to enable monitor mode on CPU 0." on
-    // silicon; the preset (v7.1, 6/4, 4-byte BAS decided) has a sticking
-    // MDBGen, as for the Cortex-A5 row. Reported as a spec/model gap.
+    // silicon; MODELS.md: the preset (v7.1, 6/4, 4-byte BAS decided) is not
+    // tuned to that log (cause unknown), MDBGen sticks.
     Expect {
         model: "krait200",
         arch: 5,
