@@ -55,6 +55,21 @@ fn late_cpus_on_a_healthy_machine_match_golden() {
 }
 
 #[test]
+fn a_late_cpu_whose_registers_trap_oopses_matches_golden() {
+    // Init succeeds (CPU 3 offline); CPU 3 comes up, its reset runs with no
+    // hook registered and traps: the kernel oops (scenario 38's late trap).
+    golden(
+        "late-oops.txt",
+        &["--fault", "3:swenable-low", "--online-later", "3"],
+    );
+}
+
+#[test]
+fn pm_cycle_matches_golden() {
+    golden("pm-cycle.txt", &["--cpus", "2", "--pm-cycle", "1"]);
+}
+
+#[test]
 fn arm1136_matches_golden() {
     golden("arm1136.txt", &["--cpu", "arm1136", "--cpus", "2"]);
 }
@@ -128,6 +143,7 @@ fn bad_input_is_a_clear_error() {
     fails_with(&["--online-later", "9"], "CPU 9 does not exist");
     fails_with(&["--cpus", "0"], "vCPU count 0");
     fails_with(&["--executor", "gpu"], "unknown executor `gpu`");
+    fails_with(&["--pm-cycle", "5"], "CPU 5 does not exist");
     fails_with(
         &["--cpu", "cortex-a9", "--fault", "1:double-lock"],
         "double-lock cannot be applied to CPU 1",

@@ -38,6 +38,10 @@ pub struct BootArgs {
     /// (`2,3` or `2-3`).
     #[arg(long = "online-later", value_name = "LIST")]
     pub online_later: Option<String>,
+    /// After the late CPUs, put these online CPUs through a low-power state
+    /// that loses debug state (CPU PM enter/exit), e.g. `1` or `0-3`.
+    #[arg(long = "pm-cycle", value_name = "LIST")]
+    pub pm_cycle: Option<String>,
     /// Print the structured result as JSON on stdout (the log goes to
     /// stderr).
     #[arg(long)]
@@ -77,6 +81,15 @@ struct LateReport {
     error: Option<String>,
 }
 
+/// What happened when a `--pm-cycle` CPU resumed.
+#[derive(Debug, Serialize)]
+struct PmReport {
+    cpu: usize,
+    reset_ran: bool,
+    oops: Option<KernelOops>,
+    error: Option<String>,
+}
+
 /// The whole `--json` document.
 #[derive(Debug, Serialize)]
 struct BootReport {
@@ -91,6 +104,7 @@ struct BootReport {
     table: Vec<CpuReport>,
     brought_online: Vec<LateReport>,
     table_after: Vec<CpuReport>,
+    pm_cycled: Vec<PmReport>,
     oopses: Vec<KernelOops>,
     state_bytes: usize,
 }
@@ -204,6 +218,17 @@ pub fn run(args: BootArgs) -> CliResult {
         Some(list) => parse_cpu_list(list)?,
         None => Vec::new(),
     };
+    let pm_cpus = match &args.pm_cycle {
+        Some(list) => parse_cpu_list(list)?,
+        None => Vec::new(),
+    };
+    if let Some(&cpu) = pm_cpus.iter().find(|&&c| c >= args.cpus) {
+        return Err(dbgemu::DbgemuError::NoSuchCpu {
+            cpu,
+            count: args.cpus,
+        }
+        .into());
+    }
     let config = MachineConfig {
         model,
         cpus: args.cpus,
@@ -329,6 +354,46 @@ pub fn run(args: BootArgs) -> CliResult {
         print_table(&mut out, &table_after)?;
     }
 
+    let mut pm = Vec::new();
+    if !pm_cpus.is_empty() && !args.json {
+        writeln!(stdout.lock())?;
+    }
+    for &cpu in &pm_cpus {
+        let before = hw.core().reset_runs(cpu);
+        eprintln!("dbgemu: CPU {cpu} enters a low-power state and resumes");
+        let res = machine.cpu_suspend_resume(cpu);
+        let rep = PmReport {
+            cpu,
+            reset_ran: hw.core().reset_runs(cpu) > before,
+            oops: res.as_ref().ok().cloned().flatten(),
+            error: res.err().map(|e| e.to_string()),
+        };
+        if !args.json {
+            let mut out = stdout.lock();
+            write!(
+                out,
+                "cpu_pm_exit({cpu}): reset {}",
+                if rep.reset_ran {
+                    "ran (CPU_PM_EXIT)"
+                } else {
+                    "did not run"
+                }
+            )?;
+            match (&rep.oops, &rep.error) {
+                (Some(o), _) => writeln!(out, ", {o}")?,
+                (None, Some(e)) => writeln!(out, ", failed: {e}")?,
+                (None, None) => writeln!(out)?,
+            }
+        }
+        pm.push(rep);
+    }
+    if !pm_cpus.is_empty() && !args.json {
+        let rows = report(&machine, &hw, &pm_cpus)?;
+        let mut out = stdout.lock();
+        writeln!(out)?;
+        print_table(&mut out, &rows)?;
+    }
+
     let oopses = machine.oopses();
     if args.json {
         let doc = BootReport {
@@ -343,6 +408,7 @@ pub fn run(args: BootArgs) -> CliResult {
             table,
             brought_online: late,
             table_after,
+            pm_cycled: pm,
             oopses,
             state_bytes: machine.state_bytes(),
         };
