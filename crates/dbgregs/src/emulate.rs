@@ -32,6 +32,8 @@
 //!   version (the v8 rule; v7 unverified); any other register →
 //!   `Unpredictable`;
 //! * MRRC/MCRR with Rt or Rt2 = 15, or MRRC with Rt = Rt2 → `Unpredictable`;
+//! * T32 MCR/MRC/MCRR/MRRC with Rt (or Rt2) = 13 before Armv8 →
+//!   `Unpredictable` (permitted in A32, and in T32 from v8);
 //! * STC with Rn = 15 (or a literal syndrome), and any writeback with
 //!   Rn = 15 → `Unpredictable`. LDC literal reads from Align(PC, 4) + 8
 //!   (A32) or + 4 (T32) ± imm8 × 4.
@@ -252,6 +254,17 @@ pub fn step_access<G: GuestRegs + ?Sized>(
         return undef(None, UndefReason::Unallocated);
     };
     let src = access.source;
+    if matches!(src, Source::T32) && !model.version().is_v8() {
+        // T32 MCR/MRC/MCRR/MRRC with R13 is UNPREDICTABLE before Armv8.
+        let sp = match access.operation {
+            Operation::Transfer { rt, .. } => rt.0 == 13,
+            Operation::Transfer64 { rt, rt2, .. } => rt.0 == 13 || rt2.0 == 13,
+            Operation::Memory { .. } => false,
+        };
+        if sp {
+            return undef(Some(reg), UndefReason::Unpredictable);
+        }
+    }
     let outcome = match access.operation {
         Operation::Transfer { rt, .. } => match access.direction {
             Direction::Read => {
@@ -742,6 +755,27 @@ mod tests {
         ));
         assert!(s.rxfull());
         assert_eq!(g.inner.pc, pc);
+    }
+
+    #[test]
+    fn t32_r13_is_unpredictable_before_v8() {
+        // MRC p14,0,r13,c0,c0,0 in T32.
+        let (m, mut s, mut g) = setup("cortex-a15");
+        let out = step(m, &mut s, &mut g, Trap::T32(0xee10_de10));
+        assert!(matches!(
+            out,
+            Ok(StepOutcome::Undefined {
+                reason: UndefReason::Unpredictable,
+                ..
+            })
+        ));
+        // Permitted in A32, and in T32 on v8.
+        let out = step(m, &mut s, &mut g, Trap::A32(0xee10_de10));
+        assert!(matches!(out, Ok(StepOutcome::Completed { .. })));
+        let (m, mut s, mut g) = setup("cortex-a53");
+        let out = step(m, &mut s, &mut g, Trap::T32(0xee10_de10));
+        assert!(matches!(out, Ok(StepOutcome::Completed { .. })));
+        assert_eq!(g.regs[13], 0x3516_d000);
     }
 
     #[test]
