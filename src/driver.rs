@@ -32,7 +32,6 @@ use cpuhp::{CallbackError, CpuId, State};
 use serde::Serialize;
 use undef::{HookResult, TrapFrame, UndefHook};
 
-use crate::error::DbgemuError;
 use crate::machine::{KernelOops, Machine, PmEvent, PmNotifier, PmNotifierId, VcpuCtx};
 
 /// The `tracing` target (and the kernel's `pr_fmt` prefix) of the driver's
@@ -695,11 +694,10 @@ impl fmt::Debug for HwBreakpoint {
 impl HwBreakpoint {
     /// `arch_hw_breakpoint_init` on `machine`, run from its boot CPU (0).
     ///
-    /// # Errors
-    /// None today for a well-formed machine; the `Result` carries hotplug
-    /// registry misuse ([`DbgemuError::Hotplug`]) should the registry refuse
-    /// the lock itself.
-    pub fn init(machine: &Arc<Machine>, opts: InitOptions) -> Result<HwBreakpoint, DbgemuError> {
+    /// Like the kernel's, it cannot fail: every outcome (unsupported,
+    /// Scorpion, a per-CPU error, no hotplug slot, even an oops) is in
+    /// [`HwBreakpoint::result`].
+    pub fn init(machine: &Arc<Machine>, opts: InitOptions) -> HwBreakpoint {
         let core = Arc::new(DriverCore::new(machine.cpus()));
         let mut hw = HwBreakpoint {
             machine: Arc::clone(machine),
@@ -735,7 +733,7 @@ impl HwBreakpoint {
             hw.result.oops = Some(oops);
         }
         hw.result.messages = hw.core.messages();
-        Ok(hw)
+        hw
     }
 
     fn run_init(&mut self, opts: &InitOptions) -> Result<(), KernelOops> {

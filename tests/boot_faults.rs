@@ -106,7 +106,7 @@ fn each_fault_on_one_cpu_disables_breakpoints_and_blocks_later_resets() {
         for (kind, model, log) in disabling_cases() {
             let ctx = format!("{kind} on {} ({executor})", model.name());
             let m = machine(model, &[(2, kind)], &[3], executor);
-            let hw = HwBreakpoint::init(&m, InitOptions::default()).unwrap();
+            let hw = HwBreakpoint::init(&m, InitOptions::default());
             let r = hw.result();
             assert_eq!(r.log_lines(), log, "{ctx}");
             assert!(!r.enabled, "{ctx}");
@@ -164,7 +164,7 @@ fn faults_invisible_to_linux_on_some_cores() {
     ];
     for (kind, model, first) in cases {
         let m = machine(preset(model), &[(2, kind)], &[], Executor::Inline);
-        let hw = HwBreakpoint::init(&m, InitOptions::default()).unwrap();
+        let hw = HwBreakpoint::init(&m, InitOptions::default());
         let r = hw.result();
         assert!(r.enabled, "{kind} on {model}");
         assert_eq!(r.log_lines().first().map(String::as_str), first);
@@ -183,7 +183,7 @@ fn spd_on_wfi_traps_after_the_next_idle() {
         &[],
         Executor::Inline,
     );
-    let hw = HwBreakpoint::init(&m, InitOptions::default()).unwrap();
+    let hw = HwBreakpoint::init(&m, InitOptions::default());
     assert!(hw.result().enabled);
     m.idle(2).unwrap();
     assert!(m.vcpu(2).unwrap().debug().spd());
@@ -293,7 +293,7 @@ fn race(
         window: Some(window),
         cpu_pm: true,
     };
-    let hw = HwBreakpoint::init(&m, opts).unwrap();
+    let hw = HwBreakpoint::init(&m, opts);
     if hold_lock {
         // While init ran (lock held) CPU 3 could not have come up.
         let t = requester.lock().unwrap().take().unwrap();

@@ -220,7 +220,7 @@ fn boot(model: &str, executor: Executor) -> (std::sync::Arc<Machine>, HwBreakpoi
     let mut cfg = MachineConfig::new(model, 4);
     cfg.executor = executor;
     let m = Machine::new(cfg).unwrap();
-    let hw = HwBreakpoint::init(&m, InitOptions::default()).unwrap();
+    let hw = HwBreakpoint::init(&m, InitOptions::default());
     (m, hw)
 }
 

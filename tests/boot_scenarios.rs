@@ -61,7 +61,7 @@ fn boot(
     cfg.executor = Executor::Inline;
     let m = Machine::new(cfg).unwrap();
     setup(&m);
-    let hw = HwBreakpoint::init(&m, InitOptions::default()).unwrap();
+    let hw = HwBreakpoint::init(&m, InitOptions::default());
     (m, hw)
 }
 

@@ -16,7 +16,7 @@ fn a_1024_vcpu_machine_fits_in_one_mib() {
     let bytes = m.state_bytes();
     assert!(bytes <= 1 << 20, "{bytes} bytes");
     assert!(std::mem::size_of::<dbgemu::dbgregs::state::DebugState>() <= 320);
-    let hw = HwBreakpoint::init(&m, InitOptions::default()).unwrap();
+    let hw = HwBreakpoint::init(&m, InitOptions::default());
     assert!(hw.result().enabled);
     assert!((0..1024).all(|cpu| hw.core().reset_runs(cpu) == 1));
 }
@@ -35,7 +35,7 @@ fn error_masks_past_64_cpus() {
         },
     ];
     let m = Machine::new(cfg).unwrap();
-    let hw = HwBreakpoint::init(&m, InitOptions::default()).unwrap();
+    let hw = HwBreakpoint::init(&m, InitOptions::default());
     let r = hw.result();
     assert_eq!(r.error_mask, [64, 129]);
     assert!(!r.enabled);
@@ -58,7 +58,7 @@ fn a_16_by_16_custom_model() {
         let mut cfg = MachineConfig::new(model, 8);
         cfg.executor = executor;
         let m = Machine::new(cfg).unwrap();
-        let hw = HwBreakpoint::init(&m, InitOptions::default()).unwrap();
+        let hw = HwBreakpoint::init(&m, InitOptions::default());
         assert_eq!(
             hw.result().log_lines(),
             [
@@ -79,7 +79,7 @@ fn cpus_go_down_and_come_back_with_a_reset() {
     let mut cfg = MachineConfig::new(a15(), 4);
     cfg.executor = Executor::Threads;
     let m = Machine::new(cfg).unwrap();
-    let hw = HwBreakpoint::init(&m, InitOptions::default()).unwrap();
+    let hw = HwBreakpoint::init(&m, InitOptions::default());
     m.cpu_down(2).unwrap();
     assert!(!m.is_online(2));
     assert_eq!(hw.core().reset_runs(2), 1, "offlining does nothing");

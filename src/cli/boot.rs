@@ -252,7 +252,7 @@ pub fn run(args: BootArgs) -> CliResult {
     let machine = Machine::new(config)?;
     let t_machine = t0.elapsed();
     let t1 = Instant::now();
-    let hw = HwBreakpoint::init(&machine, InitOptions::default())?;
+    let hw = HwBreakpoint::init(&machine, InitOptions::default());
     let t_init = t1.elapsed();
     eprintln!(
         "dbgemu: machine built in {:.1?}, hw_breakpoint init took {:.1?}",
