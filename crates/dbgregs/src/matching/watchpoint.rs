@@ -188,16 +188,32 @@ pub fn watchpoint_matches(
     access: &DataAccess,
 ) -> u16 {
     let secure = cfg.security && access.secure;
-    let pe_privilege = access.mode.privilege();
-    if access.size == 0 || !gate.generates(cfg, pe_privilege, secure) {
+    if access.size == 0 || !gate.generates(cfg, access.mode.privilege(), secure) {
         return 0;
     }
+    match candidates(cfg, wps, access.address, access.size) {
+        0 => 0,
+        found => confirm(cfg, wps, bps, access, found),
+    }
+}
+
+/// The exact rules for the prefilter's candidates. Kept out of line so the
+/// common "nothing near" check stays small.
+#[inline(never)]
+fn confirm(
+    cfg: &MatchConfig,
+    wps: &Watchpoints<'_>,
+    bps: &Breakpoints<'_>,
+    access: &DataAccess,
+    mut candidates: u16,
+) -> u16 {
+    let secure = cfg.security && access.secure;
+    let pe_privilege = access.mode.privilege();
     let lsc_bit = match access.kind {
         AccessKind::Load => 0b01,
         AccessKind::Store | AccessKind::CacheMaintenance => 0b10,
     };
     let mut hits = 0u16;
-    let mut candidates = candidates(cfg, wps, access.address, access.size);
     while candidates != 0 {
         let n = candidates.trailing_zeros() as usize;
         candidates &= candidates - 1;
