@@ -301,6 +301,30 @@ pub enum InitWindow {
 /// A synchronisation callback for tests (see [`InitOptions::window`]).
 pub type WindowFn = Arc<dyn Fn(InitWindow) + Send + Sync>;
 
+/// Which kernel's driver to replay, where they differ in this flow
+/// (kernel-behaviour.md §3.6, §3.12).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+pub enum DriverVersion {
+    /// Current mainline: `enable_monitor_mode` handles v6, v6.1, v7 ECP14,
+    /// v7.1, v8, v8.1, v8.2 and v8.4.
+    #[default]
+    Current,
+    /// v4.10: `enable_monitor_mode` handles up to v8 (6); a later debug
+    /// architecture gets `-ENODEV`, silently, unless MDBGen was already set.
+    V4_10,
+}
+
+impl DriverVersion {
+    /// The highest debug architecture `enable_monitor_mode` writes MDBGen
+    /// for.
+    pub const fn max_monitor_arch(self) -> u8 {
+        match self {
+            DriverVersion::Current => arch::V8_4,
+            DriverVersion::V4_10 => arch::V8,
+        }
+    }
+}
+
 /// Options of [`HwBreakpoint::init`].
 #[derive(Clone)]
 pub struct InitOptions {
@@ -317,6 +341,8 @@ pub struct InitOptions {
     /// Register the CPU PM notifier on success (the kernel's
     /// `CONFIG_CPU_PM`; default `true`).
     pub cpu_pm: bool,
+    /// The kernel version replayed (default: current).
+    pub driver: DriverVersion,
 }
 
 impl Default for InitOptions {
@@ -325,6 +351,7 @@ impl Default for InitOptions {
             hold_hotplug_lock: true,
             window: None,
             cpu_pm: true,
+            driver: DriverVersion::Current,
         }
     }
 }
@@ -335,6 +362,7 @@ impl fmt::Debug for InitOptions {
             .field("hold_hotplug_lock", &self.hold_hotplug_lock)
             .field("window", &self.window.as_ref().map(|_| "<fn>"))
             .field("cpu_pm", &self.cpu_pm)
+            .field("driver", &self.driver)
             .finish()
     }
 }
@@ -432,6 +460,7 @@ pub struct DriverCore {
     once: [AtomicBool; ONCE_SITES],
     log: Mutex<Vec<LogLine>>,
     reset_runs: Box<[AtomicU32]>,
+    max_monitor_arch: u8,
 }
 
 impl fmt::Debug for DriverCore {
@@ -461,7 +490,7 @@ pub const fn mcr_word(rt: u8, crn: u8, crm: u8, opc2: u8) -> u32 {
 }
 
 impl DriverCore {
-    fn new(cpus: usize) -> DriverCore {
+    fn new(cpus: usize, driver: DriverVersion) -> DriverCore {
         DriverCore {
             debug_arch: AtomicU8::new(0),
             has_ossr: AtomicBool::new(false),
@@ -471,6 +500,7 @@ impl DriverCore {
             once: std::array::from_fn(|_| AtomicBool::new(false)),
             log: Mutex::new(Vec::new()),
             reset_runs: (0..cpus).map(|_| AtomicU32::new(0)).collect(),
+            max_monitor_arch: driver.max_monitor_arch(),
         }
     }
 
@@ -616,7 +646,9 @@ impl DriverCore {
         }
         match self.debug_arch() {
             arch::V6 | arch::V6_1 => ctx.mcr(0, 0, 1, 0, dscr | DSCR_MDBGEN)?,
-            arch::V7_ECP14 | arch::V7_1 | arch::V8 | arch::V8_1 | arch::V8_2 | arch::V8_4 => {
+            a @ (arch::V7_ECP14 | arch::V7_1 | arch::V8 | arch::V8_1 | arch::V8_2 | arch::V8_4)
+                if a <= self.max_monitor_arch =>
+            {
                 ctx.mcr(0, 0, 2, 2, dscr | DSCR_MDBGEN)?
             }
             _ => return Ok(MonitorMode::NoDevice),
@@ -698,7 +730,7 @@ impl HwBreakpoint {
     /// Scorpion, a per-CPU error, no hotplug slot, even an oops) is in
     /// [`HwBreakpoint::result`].
     pub fn init(machine: &Arc<Machine>, opts: InitOptions) -> HwBreakpoint {
-        let core = Arc::new(DriverCore::new(machine.cpus()));
+        let core = Arc::new(DriverCore::new(machine.cpus(), opts.driver));
         let mut hw = HwBreakpoint {
             machine: Arc::clone(machine),
             core,
@@ -930,7 +962,7 @@ pub struct Slots {
 /// A [`KernelOops`] if a probe traps (e.g. DBGSWENABLE low on CPU 0 with
 /// erratum 764319 on the OSLSR-free path never does; DBGDIDR is baseline).
 pub fn hw_breakpoint_slots(machine: &Machine) -> Result<Slots, KernelOops> {
-    let core = DriverCore::new(1);
+    let core = DriverCore::new(1, DriverVersion::Current);
     let probe = machine.with_vcpu(0, |ctx| -> Result<Option<(u8, u8)>, KernelOops> {
         let midr = ctx.midr();
         let arch = if (midr >> 16) & 0xF == 0xF {
@@ -1164,7 +1196,7 @@ mod tests {
 
     #[test]
     fn once_messages_print_once_per_site() {
-        let core = DriverCore::new(4);
+        let core = DriverCore::new(4, DriverVersion::Current);
         core.emit(Message::PoweredDown(1));
         core.emit(Message::PoweredDown(3));
         core.emit(Message::VectorCatch(3));

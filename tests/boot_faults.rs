@@ -291,7 +291,7 @@ fn race(
     let opts = InitOptions {
         hold_hotplug_lock: hold_lock,
         window: Some(window),
-        cpu_pm: true,
+        ..InitOptions::default()
     };
     let hw = HwBreakpoint::init(&m, opts);
     if hold_lock {

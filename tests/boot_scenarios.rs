@@ -388,3 +388,64 @@ fn erratum_764319_guard_turns_a_trapping_oslsr_probe_into_no_ossr() {
     let (_, hw) = boot(model, &[], |_| {});
     assert_eq!(hw.result().has_os_save_restore, Some(true));
 }
+
+fn v8_1_model() -> CoreModel {
+    preset("cortex-a53")
+        .to_builder()
+        .name("v8.1-core")
+        .version(dbgemu::dbgregs::version::DebugVersion::V8_1)
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn scenario_35_monitor_mode_refused_by_a_v4_10_driver() {
+    use dbgemu::driver::DriverVersion;
+    // Debug v8.1 (code 7) under the v4.10 driver: enable_monitor_mode
+    // returns -ENODEV silently on every CPU, so every CPU is in the mask.
+    let mut cfg = MachineConfig::new(v8_1_model(), 4);
+    cfg.trace = true;
+    let m = Machine::new(cfg).unwrap();
+    let opts = InitOptions {
+        driver: DriverVersion::V4_10,
+        ..InitOptions::default()
+    };
+    let hw = HwBreakpoint::init(&m, opts);
+    let r = hw.result();
+    assert_eq!(r.debug_arch, 7);
+    assert!(r.log_lines().is_empty(), "silently: {:?}", r.log_lines());
+    assert_eq!(r.error_mask, [0, 1, 2, 3]);
+    assert!(!r.enabled && !has_state(&m));
+    // The reset stopped after the DBGDSCRint read: no DBGDSCRext write.
+    assert!(trace(&m, 1).ends_with(&[DSCRINT_RD]));
+    assert!(!trace(&m, 1).contains(&DSCREXT_WR));
+
+    // The current driver handles v8.1.
+    let m = Machine::new(MachineConfig::new(v8_1_model(), 4)).unwrap();
+    let hw = HwBreakpoint::init(&m, InitOptions::default());
+    assert!(hw.result().enabled);
+
+    // If firmware already set MDBGen, the early return hides the problem.
+    let m = Machine::new(MachineConfig::new(v8_1_model(), 4)).unwrap();
+    for cpu in 0..4 {
+        m.with_vcpu_mut(cpu, |v| {
+            let (model, d) = v.debug_mut();
+            let out = dbgemu::dbgregs::semantics::write(
+                model,
+                d,
+                dbgemu::dbgregs::regmap::DebugRegister::DbgdscrExt,
+                1 << 15,
+                dbgemu::dbgregs::semantics::AccessContext::PL1,
+            );
+            assert_eq!(out, dbgemu::dbgregs::semantics::AccessOutcome::Written);
+        })
+        .unwrap();
+    }
+    let opts = InitOptions {
+        driver: DriverVersion::V4_10,
+        ..InitOptions::default()
+    };
+    let hw = HwBreakpoint::init(&m, opts);
+    assert!(hw.result().enabled);
+    assert!(hw.result().error_mask.is_empty());
+}
