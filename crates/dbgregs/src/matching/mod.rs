@@ -316,3 +316,53 @@ pub struct DebugGate {
     /// SDER.SUIDEN: Secure User invasive debug enabled even when `spiddis`.
     pub suiden: bool,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpsr_modes_and_privileges() {
+        let modes = [
+            (0b10000, Mode::User, Privilege::Pl0),
+            (0b10001, Mode::Fiq, Privilege::Pl1),
+            (0b10010, Mode::Irq, Privilege::Pl1),
+            (0b10011, Mode::Supervisor, Privilege::Pl1),
+            (0b10110, Mode::Monitor, Privilege::Pl1),
+            (0b10111, Mode::Abort, Privilege::Pl1),
+            (0b11010, Mode::Hyp, Privilege::Pl2),
+            (0b11011, Mode::Undefined, Privilege::Pl1),
+            (0b11111, Mode::System, Privilege::Pl1),
+        ];
+        for (m, mode, pl) in modes {
+            // Only CPSR.M[4:0] is looked at.
+            assert_eq!(Mode::from_cpsr_m(0x6000_01C0 | m), Some(mode));
+            assert_eq!(mode.privilege(), pl);
+        }
+        for reserved in [0b00000, 0b10100, 0b10101, 0b11000, 0b11001, 0b11100] {
+            assert_eq!(Mode::from_cpsr_m(reserved), None, "{reserved:05b}");
+        }
+    }
+
+    #[test]
+    fn unprivileged_accesses_check_as_pl0() {
+        let access = DataAccess {
+            address: 0,
+            size: 4,
+            kind: AccessKind::Load,
+            mode: Mode::Supervisor,
+            unprivileged: true,
+            secure: false,
+            contextidr: 0,
+            vmid: 0,
+            instruction_address: 0,
+            thumb: false,
+        };
+        assert_eq!(access.access_privilege(), Privilege::Pl0);
+        let ldr = DataAccess {
+            unprivileged: false,
+            ..access
+        };
+        assert_eq!(ldr.access_privilege(), Privilege::Pl1);
+    }
+}
