@@ -27,6 +27,9 @@ pub enum Fallback {
     None,
     /// Opt-in: a declining handler passes the trap to the next matching hook in the same
     /// earliest-registered-first order; unhandled only when every matching hook declines.
+    /// Matching always uses the instruction and CPSR at the trap (a declining handler
+    /// that edits `frame.cpsr` does not change which hooks are tried), and the frame is
+    /// not restored between hooks: a declining handler should leave it alone.
     NextMatching,
 }
 
