@@ -5,7 +5,11 @@
 //!   checksum), the bytes, `DebugSnapshot::from_bytes` (envelope and checksum
 //!   check) and `restore` (model identity and every value checked). Target:
 //!   ≤ 50 ns.
+//! * `save_into_restore`: the same with `save_into` a reused snapshot
+//!   buffer (no copy of the returned snapshot) — what a VMM writing into a
+//!   migration buffer does.
 //! * `save`, `from_bytes`, `restore` alone, for reference.
+//! * `checksum` of one snapshot's bytes, for reference.
 //! * `kvm_round_trip`: `to_kvm` and `apply_kvm` (no target).
 //!
 //! The state is a Cortex-A15 vCPU with seeded UNKNOWN values (every slot
@@ -15,7 +19,7 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use dbgregs::model::CoreModel;
-use dbgregs::snapshot::{apply_kvm, to_kvm, DebugSnapshot};
+use dbgregs::snapshot::{apply_kvm, checksum, to_kvm, DebugSnapshot};
 use dbgregs::state::{DebugState, UnknownFill};
 
 fn bench_snapshot(c: &mut Criterion) {
@@ -33,6 +37,13 @@ fn bench_snapshot(c: &mut Criterion) {
             DebugSnapshot::from_bytes(bytes).and_then(|s| s.restore(black_box(model)))
         })
     });
+    let mut buf = saved;
+    group.bench_function("save_into_restore", |b| {
+        b.iter(|| {
+            buf.save_into(black_box(model), black_box(&state));
+            DebugSnapshot::from_bytes(black_box(buf.to_bytes())).and_then(|s| s.restore(model))
+        })
+    });
     group.bench_function("save", |b| {
         b.iter(|| DebugSnapshot::save(black_box(model), black_box(&state)))
     });
@@ -42,6 +53,7 @@ fn bench_snapshot(c: &mut Criterion) {
     group.bench_function("restore", |b| {
         b.iter(|| black_box(&saved).restore(black_box(model)))
     });
+    group.bench_function("checksum", |b| b.iter(|| checksum(black_box(&bytes))));
     group.bench_function("kvm_round_trip", |b| {
         let mut target = DebugState::cold_reset(model, UnknownFill::Zero);
         b.iter(|| {

@@ -53,7 +53,7 @@
 //! high bit — and every high bit of BCR, WCR, WVR — must be 0.
 
 use zerocopy::little_endian::{U16, U32, U64};
-use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
+use zerocopy::{FromBytes, FromZeros, Immutable, IntoBytes, KnownLayout, Unaligned};
 
 use crate::error::DbgRegsError;
 use crate::model::{CoreModel, OsLockModel};
@@ -158,7 +158,7 @@ pub const fn model_features(model: &CoreModel) -> u32 {
 }
 
 const K: u64 = 0x9E37_79B9_7F4A_7C15;
-const LANES: usize = 4;
+const LANES: usize = 8;
 
 #[inline(always)]
 const fn mix(h: u64, w: u64) -> u64 {
@@ -166,47 +166,96 @@ const fn mix(h: u64, w: u64) -> u64 {
 }
 
 /// The snapshot checksum of `bytes` (a whole snapshot; the 8 checksum bytes
-/// at offset 32 are skipped): a 64-bit multiplicative hash over the
-/// little-endian 8-byte words, in 4 independent lanes (word i goes to lane
-/// i mod 4) so the multiplications overlap, the lanes chained at the end.
+/// at offset 32 are hashed as zeros, so their content does not matter): a
+/// 64-bit multiplicative hash over the little-endian 8-byte words, in 8
+/// independent lanes (word i goes to lane i mod 8) so the multiplications
+/// overlap, the lanes combined pairwise at the end.
 ///
-/// Hand-written rather than CRC-32 because it is ~8× cheaper per byte
-/// without tables or CPU-specific instructions (the save+restore budget is
-/// 50 ns for 344 bytes) and still certain to catch every single-byte (even
-/// single-word) corruption: each step `h → rotl((h ^ w) · K, 29)` with odd
-/// `K` is a bijection of `h` for a fixed word and of the word for a fixed
-/// `h`, and so is the final chaining of the lanes, so changing one word
-/// always changes the result. Not a cryptographic MAC: it detects
-/// accidents, not forgeries ([`DebugSnapshot::restore`] still refuses any
-/// impossible value).
+/// Hand-written rather than CRC-32 because it is several times cheaper per
+/// byte without tables or CPU-specific instructions (the save+restore
+/// budget is 50 ns for 344 bytes) and still certain to catch every
+/// single-byte (even single-word) corruption: each step
+/// `h → rotl((h ^ w) · K, 29)` with odd `K` is a bijection of `h` for a
+/// fixed word and of the word for a fixed `h`, and so is each pairwise
+/// combination of lanes, so changing one word always changes the result.
+/// Not a cryptographic MAC: it detects accidents, not forgeries
+/// ([`DebugSnapshot::restore`] still refuses any impossible value).
 ///
-/// `bytes` shorter than the snapshot are hashed as far as they go (whole
-/// words only); callers pass exactly [`SNAPSHOT_SIZE`] bytes.
+/// `bytes` of another length are hashed as far as whole words go; callers
+/// pass exactly [`SNAPSHOT_SIZE`] bytes.
 #[inline]
 pub fn checksum(bytes: &[u8]) -> u64 {
-    let mut lanes: [u64; LANES] = [
-        0x243F_6A88_85A3_08D3,
-        0x1319_8A2E_0370_7344,
-        0xA409_3822_299F_31D0,
-        0x082E_FA98_EC4E_6C89,
-    ];
-    for (i, chunk) in bytes.chunks_exact(8).enumerate() {
-        if i * 8 != CHECKSUM_OFFSET {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(chunk);
-            let lane = i % LANES;
-            lanes[lane] = mix(lanes[lane], u64::from_le_bytes(w));
+    match <&[u8; SNAPSHOT_SIZE]>::try_from(bytes) {
+        Ok(whole) => checksum_snapshot(whole),
+        Err(_) => checksum_words(bytes),
+    }
+}
+
+const LANE_SEEDS: [u64; LANES] = [
+    0x243F_6A88_85A3_08D3,
+    0x1319_8A2E_0370_7344,
+    0xA409_3822_299F_31D0,
+    0x082E_FA98_EC4E_6C89,
+    0x4528_21E6_38D0_1377,
+    0xBE54_66CF_34E9_0C6C,
+    0xC0AC_29B7_C97C_50DD,
+    0x3F84_D5B5_B547_0917,
+];
+
+/// [`checksum`] for exactly one snapshot: the lanes in registers, a fixed
+/// trip count the compiler unrolls.
+#[inline]
+fn checksum_snapshot(bytes: &[u8; SNAPSHOT_SIZE]) -> u64 {
+    const WORDS: usize = SNAPSHOT_SIZE / 8;
+    let words: &[U64; WORDS] = zerocopy::transmute_ref!(bytes);
+    let w = |i: usize| {
+        if i * 8 == CHECKSUM_OFFSET {
+            0
+        } else {
+            words[i].get()
         }
+    };
+    let mut lanes = LANE_SEEDS;
+    let mut i = 0;
+    while i + LANES <= WORDS {
+        let mut l = 0;
+        while l < LANES {
+            lanes[l] = mix(lanes[l], w(i + l));
+            l += 1;
+        }
+        i += LANES;
     }
-    let mut h = lanes[0];
-    let mut l = 1;
-    while l < LANES {
-        h = mix(h, lanes[l]);
-        l += 1;
+    while i < WORDS {
+        lanes[i % LANES] = mix(lanes[i % LANES], w(i));
+        i += 1;
     }
+    finish(lanes)
+}
+
+/// [`checksum`] for any length (whole words only).
+fn checksum_words(bytes: &[u8]) -> u64 {
+    let mut lanes = LANE_SEEDS;
+    for (i, chunk) in bytes.chunks_exact(8).enumerate() {
+        let mut w = [0u8; 8];
+        if i * 8 != CHECKSUM_OFFSET {
+            w.copy_from_slice(chunk);
+        }
+        let lane = i % LANES;
+        lanes[lane] = mix(lanes[lane], u64::from_le_bytes(w));
+    }
+    finish(lanes)
+}
+
+#[inline(always)]
+fn finish(l: [u64; LANES]) -> u64 {
+    // Pairwise (a tree, three levels): `mix` is a bijection in either
+    // argument, so a change in one lane changes the root.
+    let h = mix(
+        mix(mix(l[0], l[1]), mix(l[2], l[3])),
+        mix(mix(l[4], l[5]), mix(l[6], l[7])),
+    );
     // Final avalanche (xor-shift and odd multiply: bijective too).
-    h ^= h >> 32;
-    h = h.wrapping_mul(0xD6E8_FEB8_6659_FD93);
+    let h = (h ^ (h >> 32)).wrapping_mul(0xD6E8_FEB8_6659_FD93);
     h ^ (h >> 32)
 }
 
@@ -214,7 +263,16 @@ impl DebugSnapshot {
     /// Saves `state`, a vCPU of `model`, into a snapshot (no allocation,
     /// no lock).
     pub fn save(model: &CoreModel, state: &DebugState) -> DebugSnapshot {
-        let mut snap = DebugSnapshot {
+        let mut snap = DebugSnapshot::new_zeroed();
+        snap.save_into(model, state);
+        snap
+    }
+
+    /// [`DebugSnapshot::save`] into an existing snapshot (e.g. a slot of a
+    /// migration buffer, borrowed with zerocopy's
+    /// [`FromBytes::mut_from_bytes`]), overwriting all of it in place.
+    pub fn save_into(&mut self, model: &CoreModel, state: &DebugState) {
+        *self = DebugSnapshot {
             header: SnapshotHeader {
                 magic: MAGIC,
                 version: U16::new(FORMAT_VERSION),
@@ -246,14 +304,19 @@ impl DebugSnapshot {
                 reserved: [0; 2],
             },
         };
-        snap.header.checksum = U64::new(checksum(snap.as_bytes()));
-        snap
+        self.header.checksum = U64::new(checksum_snapshot(self.bytes_array()));
     }
 
     /// The snapshot's bytes (the wire format).
     #[inline]
     pub fn to_bytes(&self) -> &[u8] {
         self.as_bytes()
+    }
+
+    /// The snapshot's bytes as a fixed-size array (checked at compile time).
+    #[inline]
+    pub fn bytes_array(&self) -> &[u8; SNAPSHOT_SIZE] {
+        zerocopy::transmute_ref!(self)
     }
 
     /// Borrows `bytes` as a snapshot after checking its envelope: exact
@@ -328,7 +391,7 @@ impl DebugSnapshot {
     /// [`from_bytes`]: DebugSnapshot::from_bytes
     pub fn verify_checksum(&self) -> Result<(), DbgRegsError> {
         let stored = self.header.checksum.get();
-        let computed = checksum(self.as_bytes());
+        let computed = checksum_snapshot(self.bytes_array());
         if stored == computed {
             Ok(())
         } else {
@@ -398,13 +461,6 @@ impl DebugSnapshot {
                 model: model.name(),
             }
         };
-        let check = |field: &'static str, index: usize, value: u32, canonical: u32| {
-            if value == canonical {
-                Ok(())
-            } else {
-                Err(bad(field, index, value, value ^ canonical))
-            }
-        };
         if h.reserved0.get() != 0 {
             let v = u32::from(h.reserved0.get());
             return Err(bad("header.reserved0", 0, v, v));
@@ -413,66 +469,129 @@ impl DebugSnapshot {
             let v = h.reserved1.get();
             return Err(bad("header.reserved1", 0, v, v));
         }
-        let p = &self.payload;
-        let bcr_mask = semantics::bcr_mask(model);
-        let wcr_mask = semantics::wcr_mask(model);
-        for n in 0..16 {
-            let bvr = p.bvr[n].get();
-            check("bvr", n, bvr, bvr & semantics::bvr_mask(model, n as u8))?;
-            let bcr = p.bcr[n].get();
-            // Cheap mask test first; the BAS normalisation only on v7+.
-            if bcr & !bcr_mask != 0 {
-                return Err(bad("bcr", n, bcr, bcr & !bcr_mask));
-            }
-            check("bcr", n, bcr, semantics::normalize_bcr(model, bcr))?;
-            let wvr = p.wvr[n].get();
-            check("wvr", n, wvr, wvr & semantics::WVR_MASK)?;
-            let wcr = p.wcr[n].get();
-            check("wcr", n, wcr, wcr & wcr_mask)?;
-        }
-        let dscr = p.dscr.get();
-        check("dscr", 0, dscr, dscr & dscr_possible_bits(model))?;
-        let vcr = p.vcr.get();
-        check("vcr", 0, vcr, vcr & semantics::vcr_mask(model))?;
-        let wfar = p.wfar.get();
-        check("wfar", 0, wfar, wfar & 0xFFFF_FFFE)?;
-        let v8 = model.version().is_v8();
-        let v71 = model.version().at_least_v7_1();
-        let oseccr = p.oseccr.get();
-        check("oseccr", 0, oseccr, if v8 { oseccr } else { 0 })?;
-        let prcr = u32::from(p.prcr);
-        check("prcr", 0, prcr, prcr & prcr_mask(model))?;
-        let claim = u32::from(p.claim);
-        check("claim", 0, claim, if v71 { claim } else { 0 })?;
-        let dccint = u32::from(p.dccint);
-        check("dccint", 0, dccint, if v8 { dccint & 3 } else { 0 })?;
-        let pos = u32::from(p.ossrr_pos);
-        let has_ossrr = model.version().is_v7_0() && model.os_lock() == OsLockModel::SaveRestore;
-        check("ossrr_pos", 0, pos, if has_ossrr { pos } else { 0 })?;
-        let flags = p.flags.get();
-        check("flags", 0, u32::from(flags), u32::from(flags & FLAG_BITS))?;
-        if p.reserved != [0; 2] {
-            let v = u32::from(u16::from_le_bytes(p.reserved));
+        if self.payload.reserved != [0; 2] {
+            let v = u32::from(u16::from_le_bytes(self.payload.reserved));
             return Err(bad("payload.reserved", 0, v, v));
         }
-        Ok(DebugState {
+        let state = self.payload_state();
+        let canon = Canonical::new(model);
+        let mut invalid = 0;
+        canon.for_each_field(&state, |_, _, value, canonical| {
+            invalid |= value ^ canonical
+        });
+        if invalid == 0 {
+            return Ok(state);
+        }
+        // Cold path: name the first field that is not in canonical form.
+        let mut first = None;
+        canon.for_each_field(&state, |field, index, value, canonical| {
+            if first.is_none() && value != canonical {
+                first = Some(bad(field, index, value, value ^ canonical));
+            }
+        });
+        // `first` is set: the same fields and values as the fast pass.
+        Err(first.unwrap_or(bad("state", 0, invalid, invalid)))
+    }
+
+    /// The payload as a state, unchecked.
+    #[inline]
+    fn payload_state(&self) -> DebugState {
+        let p = &self.payload;
+        DebugState {
             bvr: p.bvr.map(U32::get),
             bcr: p.bcr.map(U32::get),
             wvr: p.wvr.map(U32::get),
             wcr: p.wcr.map(U32::get),
             bxvr: p.bxvr,
-            dscr,
+            dscr: p.dscr.get(),
             dtrrx: p.dtrrx.get(),
             dtrtx: p.dtrtx.get(),
-            vcr,
-            wfar,
-            oseccr,
+            vcr: p.vcr.get(),
+            wfar: p.wfar.get(),
+            oseccr: p.oseccr.get(),
             prcr: p.prcr,
             claim: p.claim,
             dccint: p.dccint,
             ossrr_pos: p.ossrr_pos,
-            flags,
-        })
+            flags: p.flags.get(),
+        }
+    }
+}
+
+/// What a vCPU of one model can hold: each register's canonical form is
+/// the value under its writable mask (BCR normalised as a write stores
+/// it), zero for registers the model lacks, unknown flags clear. A state is
+/// possible exactly when every field equals its canonical form.
+struct Canonical<'m> {
+    model: &'m CoreModel,
+    bcr_mask: u32,
+    wcr_mask: u32,
+    dscr: u32,
+    vcr: u32,
+    prcr: u32,
+    oseccr: u32,
+    dccint: u32,
+    claim: u32,
+    ossrr_pos: u32,
+}
+
+impl Canonical<'_> {
+    fn new(model: &CoreModel) -> Canonical<'_> {
+        let v8 = model.version().is_v8();
+        let has_ossrr = model.version().is_v7_0() && model.os_lock() == OsLockModel::SaveRestore;
+        let all_if = |on: bool, mask: u32| if on { mask } else { 0 };
+        Canonical {
+            model,
+            bcr_mask: semantics::bcr_mask(model),
+            wcr_mask: semantics::wcr_mask(model),
+            dscr: dscr_possible_bits(model),
+            vcr: semantics::vcr_mask(model),
+            prcr: prcr_mask(model),
+            oseccr: all_if(v8, u32::MAX),
+            dccint: all_if(v8, 3),
+            claim: all_if(model.version().at_least_v7_1(), 0xFF),
+            ossrr_pos: all_if(has_ossrr, 0xFF),
+        }
+    }
+
+    /// Calls `f(field, index, value, canonical)` for every field of `s`
+    /// (BXVR holds any VMID and is not listed).
+    #[inline(always)]
+    fn for_each_field(&self, s: &DebugState, mut f: impl FnMut(&'static str, usize, u32, u32)) {
+        for n in 0..16 {
+            let bvr = s.bvr[n];
+            f(
+                "bvr",
+                n,
+                bvr,
+                bvr & semantics::bvr_mask(self.model, n as u8),
+            );
+            // normalize_bcr masks first, so a value with bits outside the
+            // mask is never its own normal form.
+            let bcr = s.bcr[n];
+            f(
+                "bcr",
+                n,
+                bcr,
+                semantics::normalize_bcr(self.model, bcr & self.bcr_mask),
+            );
+            let wvr = s.wvr[n];
+            f("wvr", n, wvr, wvr & semantics::WVR_MASK);
+            let wcr = s.wcr[n];
+            f("wcr", n, wcr, wcr & self.wcr_mask);
+        }
+        f("dscr", 0, s.dscr, s.dscr & self.dscr);
+        f("vcr", 0, s.vcr, s.vcr & self.vcr);
+        f("wfar", 0, s.wfar, s.wfar & 0xFFFF_FFFE);
+        f("oseccr", 0, s.oseccr, s.oseccr & self.oseccr);
+        let (prcr, claim) = (u32::from(s.prcr), u32::from(s.claim));
+        f("prcr", 0, prcr, prcr & self.prcr);
+        f("claim", 0, claim, claim & self.claim);
+        let (dccint, pos) = (u32::from(s.dccint), u32::from(s.ossrr_pos));
+        f("dccint", 0, dccint, dccint & self.dccint);
+        f("ossrr_pos", 0, pos, pos & self.ossrr_pos);
+        let flags = u32::from(s.flags);
+        f("flags", 0, flags, flags & u32::from(FLAG_BITS));
     }
 }
 
@@ -480,17 +599,20 @@ impl DebugSnapshot {
 /// write may set with the OS Lock set or clear, plus MOE (set by debug
 /// events, UNKNOWN at a v8 reset), without RXfull/TXfull (kept as flags).
 fn dscr_possible_bits(model: &CoreModel) -> u32 {
-    let unlocked = semantics::dscr_ext_write_mask(model, &blank_state(SWENABLE));
-    let locked = semantics::dscr_ext_write_mask(model, &blank_state(SWENABLE | OSLK));
+    let unlocked = semantics::dscr_ext_write_mask(model, &BLANK_UNLOCKED);
+    let locked = semantics::dscr_ext_write_mask(model, &BLANK_LOCKED);
     (unlocked | locked | DSCR_MOE) & !(DSCR_RXFULL | DSCR_TXFULL)
 }
 
 /// DBGPRCR bits a vCPU of `model` can hold (0 where it has no DBGPRCR).
 fn prcr_mask(model: &CoreModel) -> u32 {
-    semantics::writable_mask(model, &blank_state(SWENABLE), DebugRegister::Dbgprcr).unwrap_or(0)
+    semantics::writable_mask(model, &BLANK_UNLOCKED, DebugRegister::Dbgprcr).unwrap_or(0)
 }
 
 use crate::state::flag::{OSLK, PU, SWENABLE};
+
+const BLANK_UNLOCKED: DebugState = blank_state(SWENABLE | PU);
+const BLANK_LOCKED: DebugState = blank_state(SWENABLE | PU | OSLK);
 
 /// An all-zero state with `flags`: what the mask helpers of
 /// [`semantics`] look at (they read the flags only), built without a reset.
@@ -543,7 +665,7 @@ fn has_bxvr(model: &CoreModel, n: usize) -> bool {
     n < 16
         && semantics::check_access(
             model,
-            &blank_state(SWENABLE | PU),
+            &BLANK_UNLOCKED,
             DebugRegister::Dbgbxvr(n as u8),
             crate::access::Direction::Read,
             AccessContext::PL1,
@@ -696,7 +818,7 @@ mod tests {
                 bytes[i] ^= 1 << bit;
             }
         }
-        // The checksum field itself is not hashed.
+        // The checksum field is hashed as zeros: its content does not matter.
         bytes[33] ^= 0xFF;
         assert_eq!(checksum(&bytes), good);
     }
