@@ -128,17 +128,9 @@ impl MatchConfig {
     }
 }
 
-/// Privilege level (PL0 = User/EL0, PL1 = the other non-Hyp modes, PL2 =
-/// Hyp).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Privilege {
-    /// PL0: User mode.
-    Pl0,
-    /// PL1: FIQ, IRQ, Supervisor, Monitor, Abort, Undefined, System.
-    Pl1,
-    /// PL2: Hyp mode.
-    Pl2,
-}
+/// Privilege level of an instruction or access: the same type the register
+/// semantics use (PL0 = User, PL1 = the other non-Hyp modes, PL2 = Hyp).
+pub use crate::semantics::Privilege;
 
 /// AArch32 processor mode (CPSR.M), needed because breakpoints with
 /// PMC = 0b00 match only in User, Supervisor and System modes (spec §6.1).
