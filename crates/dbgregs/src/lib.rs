@@ -44,6 +44,7 @@
 #![cfg_attr(not(feature = "std"), no_std)]
 
 pub mod access;
+pub mod debug_event;
 pub mod decode;
 pub mod emulate;
 pub mod encode;
