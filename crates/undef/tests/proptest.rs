@@ -37,7 +37,13 @@ fn hook_spec() -> impl Strategy<Value = HookSpec> {
     (
         sparse_mask(),
         any::<u32>(),
-        prop_oneof![Just(0u32), Just(0x20), Just(0x1f), Just(0x3f)],
+        prop_oneof![
+            Just(0u32),
+            Just(0x20),
+            Just(0x1f),
+            Just(0x3f),
+            sparse_mask()
+        ],
         any::<u32>(),
         any::<bool>(),
         prop::bool::weighted(0.8),
