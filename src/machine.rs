@@ -469,13 +469,7 @@ impl VcpuCtx<'_> {
         }
         let mut tries = 0;
         loop {
-            let vcpu = &mut *self.vcpu;
-            let out = dbgregs::emulate::step(
-                &vcpu.model,
-                &mut vcpu.debug,
-                &mut vcpu.frame,
-                Trap::A32(word),
-            );
+            let out = step_a32(self.vcpu, word);
             match out {
                 Ok(StepOutcome::Completed { .. } | StepOutcome::ConditionFailed) => return Ok(()),
                 // A data abort cannot happen (no LDC/STC is executed); a
@@ -551,6 +545,18 @@ impl VcpuCtx<'_> {
         self.vcpu.frame.regs[15] = KERNEL_TEXT;
         self.execute(mcr_word(rt, crn, crm, opc2))
     }
+}
+
+/// One emulated A32 access on `vcpu`: decode, semantics, Rt and PC
+/// ([`dbgregs::emulate::step`]).
+#[inline(always)]
+fn step_a32(vcpu: &mut Vcpu, word: u32) -> Result<StepOutcome, dbgregs::error::DbgRegsError> {
+    dbgregs::emulate::step(
+        &vcpu.model,
+        &mut vcpu.debug,
+        &mut vcpu.frame,
+        Trap::A32(word),
+    )
 }
 
 /// A CPU power-management event (`CPU_PM_ENTER` / `CPU_PM_EXIT`).
