@@ -139,4 +139,49 @@ pub enum DbgemuError {
     /// Programming the debug registers took an undefined-instruction oops.
     #[error("debug register access oopsed: {0}")]
     BpOops(crate::machine::KernelOops),
+    /// A replay trace line that is not `<8-hex word> [0xVALUE]`.
+    #[error("line {line}: `{text}`: {why}")]
+    TraceLine {
+        /// 1-based line number.
+        line: usize,
+        /// The line as given.
+        text: String,
+        /// What is wrong with it.
+        why: &'static str,
+    },
+    /// A replay trace word that is no CP14 access.
+    #[error("line {line}: `{text}`: {word:#010x} is not a CP14 access")]
+    TraceNotCp14 {
+        /// 1-based line number.
+        line: usize,
+        /// The line as given.
+        text: String,
+        /// The word.
+        word: u32,
+    },
+    /// A `decode` argument that is not 8 hex digits.
+    #[error("invalid word {text:?} (argument {index}): expected 8 hex digits, optionally prefixed by 0x")]
+    WordArgument {
+        /// The argument as given.
+        text: String,
+        /// Its position among the WORD arguments, from 1.
+        index: usize,
+    },
+    /// A line of `decode`'s standard input that is not 8 hex digits.
+    #[error("invalid word {text:?} (stdin line {line}): expected 8 hex digits, optionally prefixed by 0x")]
+    WordLine {
+        /// The line, trimmed.
+        text: String,
+        /// Its line number, from 1.
+        line: usize,
+    },
+    /// Reading the input or writing the output failed.
+    #[error("I/O error: {0}")]
+    Io(String),
+}
+
+impl From<std::io::Error> for DbgemuError {
+    fn from(e: std::io::Error) -> Self {
+        DbgemuError::Io(e.to_string())
+    }
 }

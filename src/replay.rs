@@ -33,33 +33,7 @@ use dbgregs::emulate::{step_access, SimpleGuest, StepOutcome};
 use dbgregs::model::CoreModel;
 use dbgregs::state::{DebugState, UnknownFill};
 
-/// What can be wrong with a replay.
-#[derive(Debug, thiserror::Error)]
-pub enum ReplayError {
-    /// The model name is unknown (the message lists the known ones).
-    #[error(transparent)]
-    Model(#[from] dbgregs::error::DbgRegsError),
-    /// A line is not `<8-hex word> [0xVALUE]`.
-    #[error("line {line}: `{text}`: {why}")]
-    Malformed {
-        /// 1-based line number.
-        line: usize,
-        /// The line as given.
-        text: String,
-        /// What is wrong with it.
-        why: &'static str,
-    },
-    /// A word that is no CP14 access.
-    #[error("line {line}: `{text}`: {word:#010x} is not a CP14 access")]
-    NotCp14 {
-        /// 1-based line number.
-        line: usize,
-        /// The line as given.
-        text: String,
-        /// The word.
-        word: u32,
-    },
-}
+use crate::error::DbgemuError;
 
 /// One parsed trace line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,9 +60,9 @@ fn parse_hex(s: &str, max_digits: usize) -> Option<u64> {
 /// Parses and checks a whole trace.
 ///
 /// # Errors
-/// [`ReplayError::Malformed`] or [`ReplayError::NotCp14`] for the first bad
+/// [`DbgemuError::TraceLine`] or [`DbgemuError::TraceNotCp14`] for the first bad
 /// line.
-pub fn parse_trace(text: &str) -> Result<Vec<TraceLine>, ReplayError> {
+pub fn parse_trace(text: &str) -> Result<Vec<TraceLine>, DbgemuError> {
     let mut out = Vec::new();
     for (i, raw) in text.lines().enumerate() {
         let line = i + 1;
@@ -96,7 +70,7 @@ pub fn parse_trace(text: &str) -> Result<Vec<TraceLine>, ReplayError> {
         if body.is_empty() {
             continue;
         }
-        let bad = |why| ReplayError::Malformed {
+        let bad = |why| DbgemuError::TraceLine {
             line,
             text: raw.to_string(),
             why,
@@ -120,7 +94,7 @@ pub fn parse_trace(text: &str) -> Result<Vec<TraceLine>, ReplayError> {
             return Err(bad("unexpected text after the value"));
         }
         if decode_a32(word).is_none() {
-            return Err(ReplayError::NotCp14 {
+            return Err(DbgemuError::TraceNotCp14 {
                 line,
                 text: raw.to_string(),
                 word,
@@ -175,7 +149,7 @@ pub fn run_lines(model: &CoreModel, lines: &[TraceLine]) -> String {
 /// # Errors
 /// An unknown model, or the first malformed / non-CP14 line; nothing runs
 /// then.
-pub fn replay(model_name: &str, text: &str) -> Result<String, ReplayError> {
+pub fn replay(model_name: &str, text: &str) -> Result<String, DbgemuError> {
     let model = CoreModel::preset(model_name)?;
     let lines = parse_trace(text)?;
     Ok(run_lines(model, &lines))
@@ -216,12 +190,12 @@ mod tests {
             ("ee100e10 0x\n", 1),
         ] {
             match parse_trace(t) {
-                Err(ReplayError::Malformed { line, .. }) => assert_eq!(line, n, "{t}"),
+                Err(DbgemuError::TraceLine { line, .. }) => assert_eq!(line, n, "{t}"),
                 other => panic!("{t:?}: {other:?}"),
             }
         }
         let e = parse_trace("\nee100f10\n");
-        assert!(matches!(e, Err(ReplayError::NotCp14 { line: 2, .. })));
+        assert!(matches!(e, Err(DbgemuError::TraceNotCp14 { line: 2, .. })));
         assert!(replay("nope", "").is_err());
     }
 

@@ -21,6 +21,7 @@
 
 use std::io::{self, BufRead, Write};
 
+use dbgemu::error::DbgemuError;
 use dbgregs::decode::{decode_a32, decode_t32};
 use dbgregs::regmap::DebugRegister;
 
@@ -37,30 +38,6 @@ pub struct DecodeArgs {
     /// standard input, one per line, when none are given.
     #[arg(value_name = "WORD")]
     pub words: Vec<String>,
-}
-
-/// A word that could not be parsed.
-#[derive(Debug, thiserror::Error)]
-pub enum DecodeCliError {
-    /// An argument is not 8 hex digits.
-    #[error("invalid word {text:?} (argument {index}): expected 8 hex digits, optionally prefixed by 0x")]
-    Argument {
-        /// The argument as given.
-        text: String,
-        /// Its position among the WORD arguments, from 1.
-        index: usize,
-    },
-    /// A line of standard input is not 8 hex digits.
-    #[error("invalid word {text:?} (stdin line {line}): expected 8 hex digits, optionally prefixed by 0x")]
-    Line {
-        /// The line, trimmed.
-        text: String,
-        /// Its line number, from 1.
-        line: usize,
-    },
-    /// Reading standard input or writing standard output failed.
-    #[error("I/O error: {0}")]
-    Io(#[from] io::Error),
 }
 
 /// Parses one word: optional `0x`/`0X`, then exactly 8 hex digits.
@@ -105,7 +82,7 @@ pub fn run(args: DecodeArgs) -> CliResult {
         .iter()
         .enumerate()
         .map(|(i, text)| {
-            parse_word(text).ok_or_else(|| DecodeCliError::Argument {
+            parse_word(text).ok_or_else(|| DbgemuError::WordArgument {
                 text: text.clone(),
                 index: i + 1,
             })
@@ -120,18 +97,14 @@ pub fn run(args: DecodeArgs) -> CliResult {
 
 /// Decodes `input` line by line into `out`, stopping at the first malformed
 /// line.
-fn decode_lines(
-    input: impl BufRead,
-    out: &mut impl Write,
-    thumb: bool,
-) -> Result<(), DecodeCliError> {
+fn decode_lines(input: impl BufRead, out: &mut impl Write, thumb: bool) -> Result<(), DbgemuError> {
     for (i, line) in input.lines().enumerate() {
         let line = line?;
         let text = line.trim();
         if text.is_empty() {
             continue;
         }
-        let word = parse_word(text).ok_or_else(|| DecodeCliError::Line {
+        let word = parse_word(text).ok_or_else(|| DbgemuError::WordLine {
             text: text.to_string(),
             line: i + 1,
         })?;
@@ -196,6 +169,9 @@ mod tests {
             String::from_utf8(out).unwrap(),
             "ee100e10\tmrc p14, 0, r0, c0, c0, 0 ; DBGDIDR\nee113e95\tmrc p14, 0, r3, c1, c5, 4 ; DBGPRSR\n"
         );
-        assert!(matches!(err, DecodeCliError::Line { line: 4, .. }), "{err}");
+        assert!(
+            matches!(err, DbgemuError::WordLine { line: 4, .. }),
+            "{err}"
+        );
     }
 }
