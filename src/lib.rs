@@ -7,6 +7,7 @@ pub use undef;
 
 pub mod driver;
 pub mod error;
+pub mod install;
 pub mod machine;
 
 pub use error::DbgemuError;
