@@ -230,7 +230,13 @@ pub const fn vcr_mask(model: &CoreModel) -> u32 {
 #[inline]
 pub const fn dscr_ext_write_mask(model: &CoreModel, state: &DebugState) -> u32 {
     let oslk = state.flags & flag::OSLK != 0;
-    match model.version() {
+    // A board holding monitor debug off: MDBGen writes are ignored.
+    let blocked = if state.flags & flag::MON_BLOCKED != 0 {
+        DSCR_MDBGEN
+    } else {
+        0
+    };
+    let m = match model.version() {
         DebugVersion::V6 | DebugVersion::V6_1 => DSCR_MDBGEN | DSCR_UDCCDIS,
         DebugVersion::V7Full | DebugVersion::V7Base => DSCR_MDBGEN | DSCR_UDCCDIS,
         DebugVersion::V7_1 => {
@@ -247,7 +253,8 @@ pub const fn dscr_ext_write_mask(model: &CoreModel, state: &DebugState) -> u32 {
                 DSCR_MDBGEN | DSCR_UDCCDIS | 0x3C
             }
         }
-    }
+    };
+    m & !blocked
 }
 
 /// The DBGDSCR external view.

@@ -128,8 +128,8 @@ const _: () = assert!(core::mem::size_of::<SnapshotPayload>() == 304);
 const _: () = assert!(SNAPSHOT_SIZE == 344 && SNAPSHOT_SIZE % 8 == 0);
 
 /// Bits of the `flags` word a [`DebugState`] can hold (RXfull, TXfull,
-/// OSLK, DLK, SPD, PU, SR, DBGSWENABLE, NS).
-const FLAG_BITS: u16 = 0x01FF;
+/// OSLK, DLK, SPD, PU, SR, DBGSWENABLE, NS, monitor debug blocked).
+const FLAG_BITS: u16 = 0x03FF;
 const DSCR_RXFULL: u32 = 1 << 30;
 const DSCR_TXFULL: u32 = 1 << 29;
 /// DBGDSCR.MOE: written by debug events (and UNKNOWN at a v8 reset).

@@ -70,6 +70,8 @@ pub(crate) mod flag {
     pub const SR: u16 = 1 << 6;
     pub const SWENABLE: u16 = 1 << 7;
     pub const NS: u16 = 1 << 8;
+    /// Board input: DBGDSCR.MDBGen does not stick (writes ignored, reads 0).
+    pub const MON_BLOCKED: u16 = 1 << 9;
 }
 
 /// The debug register state of one vCPU.
@@ -222,6 +224,24 @@ impl DebugState {
     /// meaningful on a model with the Security Extensions.
     pub fn set_nonsecure(&mut self, ns: bool) {
         self.put(flag::NS, ns);
+    }
+
+    /// Holds monitor debug-mode off (a board-level input, e.g. an
+    /// invasive-debug authentication signal or a firmware/external-debugger
+    /// setting; the mechanism on real boards is unverified). While set,
+    /// CP14 writes of DBGDSCR.MDBGen (DBGDSCRext, and the v6/v6.1 DSCR at
+    /// `c0,c1,0`) leave it 0, so it reads back 0. Setting it clears MDBGen;
+    /// clearing it changes nothing until the next write.
+    pub fn set_monitor_debug_blocked(&mut self, on: bool) {
+        self.put(flag::MON_BLOCKED, on);
+        if on {
+            self.dscr &= !(1 << 15);
+        }
+    }
+
+    /// The monitor-debug block input ([`DebugState::set_monitor_debug_blocked`]).
+    pub const fn monitor_debug_blocked(&self) -> bool {
+        self.has(flag::MON_BLOCKED)
     }
 
     /// The debug (core) power domain goes down: DBGPRSR.PU = 0 and SPD = 1.
@@ -425,6 +445,39 @@ mod tests {
         s.power_up(a15, UnknownFill::Zero);
         assert!(s.powered_up() && s.spd() && s.oslk());
         assert_eq!(s.bcrs()[0], 0);
+    }
+
+    #[test]
+    fn monitor_debug_block_keeps_mdbgen_clear() {
+        use crate::regmap::DebugRegister::{DbgdscrExt, DbgdscrInt, Dbgoslar};
+        use crate::semantics::{read, write, AccessContext, AccessOutcome};
+        const PL1: AccessContext = AccessContext::PL1;
+        // (model, register the MDBGen write goes through)
+        for (name, reg) in [("cortex-a15", DbgdscrExt), ("arm1176", DbgdscrInt)] {
+            let m = model(name);
+            for blocked in [false, true] {
+                let mut s = DebugState::cold_reset(m, UnknownFill::Zero);
+                write(m, &mut s, Dbgoslar, 0, PL1);
+                s.set_monitor_debug_blocked(blocked);
+                assert_eq!(s.monitor_debug_blocked(), blocked);
+                assert_eq!(write(m, &mut s, reg, 1 << 15, PL1), AccessOutcome::Written);
+                assert_eq!(s.mdbgen(), !blocked, "{name} blocked={blocked}");
+                let AccessOutcome::Read(v) = read(m, &mut s, reg, PL1) else {
+                    panic!("{name}: read of {reg:?} did not complete")
+                };
+                assert_eq!(v & (1 << 15) != 0, !blocked, "{name} blocked={blocked}");
+                // Other writable bits (UDCCdis) still stick.
+                write(m, &mut s, reg, 1 << 12, PL1);
+                assert!(s.udccdis(), "{name}");
+            }
+            // Setting the input clears an MDBGen that was already set.
+            let mut s = DebugState::cold_reset(m, UnknownFill::Zero);
+            write(m, &mut s, Dbgoslar, 0, PL1);
+            write(m, &mut s, reg, 1 << 15, PL1);
+            assert!(s.mdbgen());
+            s.set_monitor_debug_blocked(true);
+            assert!(!s.mdbgen() && !s.debug_exceptions_enabled(m));
+        }
     }
 
     #[test]
