@@ -915,10 +915,8 @@ fn distance(addr: u32, val: u32, len: u8) -> u32 {
     let high = val.wrapping_add(7 - len.leading_zeros());
     if addr < low {
         low - addr
-    } else if addr > high {
-        addr - high
     } else {
-        0
+        addr.saturating_sub(high)
     }
 }
 
