@@ -11,13 +11,29 @@
 //! decoder rejects every coprocessor 8..15 instruction, and it prints the
 //! APSR_nzcv destination as `pc`), capstone 64/64.
 //!
-//! Targets: ≥ 20× yaxpeax-arm, ≥ 200× capstone, ≤ 2 ns per word.
+//! Every decoder decodes the same 64 words and writes its whole result to
+//! memory that `black_box` then sees: `dbgregs` its `Option<Access>` into a
+//! caller-owned slot, yaxpeax-arm its `Instruction` (via `decode_into`, ARM
+//! decoder for the A32 words, Thumb decoder for the T32 ones), capstone its
+//! instruction list (whose length is consumed). Criterion reports the time
+//! per mix with `Throughput::Elements(64)`, i.e. per word. At start the
+//! bench also prints (stderr) a quick in-process timing of all three (median
+//! and fastest of 21 samples, ns per word) and the ratios, so that a report
+//! has the ratios of one run on one machine.
+//!
+//! A second group, `decode_esr`, times [`dbgregs::decode::decode_esr`] on the
+//! `ESR_EL2` syndromes of the same 64 accesses (no peer decodes syndromes).
+//!
+//! Targets (issue #2): ≥ 20× yaxpeax-arm, ≥ 200× capstone, ≤ 2 ns per word.
 
 use std::hint::black_box;
+use std::time::Instant;
 
 use capstone::prelude::*;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use dbgregs::decode::{decode_a32, decode_t32};
+use dbgregs::access::Access;
+use dbgregs::decode::{decode_a32, decode_esr, decode_t32};
+use dbgregs::encode::encode_esr;
 use yaxpeax_arch::{Decoder, U8Reader};
 use yaxpeax_arm::armv7::{InstDecoder, Instruction};
 
@@ -124,7 +140,9 @@ fn bytes(word: Word) -> [u8; 4] {
     }
 }
 
-fn ours(word: Word) -> Option<dbgregs::access::Access> {
+/// `dbgregs`'s decoder for the word's instruction set.
+#[inline(always)]
+fn ours(word: Word) -> Option<Access> {
     if word.thumb {
         decode_t32(word.value)
     } else {
@@ -255,35 +273,132 @@ fn report_agreement(yax: &Yaxpeax, cs: &Cs) {
     );
 }
 
+/// One pass of `dbgregs` over the mix, each result written to `out`.
+// One function per decoder, shared by the quick timing and criterion, so
+// that both time the same code.
+#[inline(never)]
+fn run_ours(out: &mut Option<Access>) {
+    for &word in black_box(&MIX) {
+        *out = ours(word);
+        black_box(&*out);
+    }
+}
+
+/// One pass of yaxpeax-arm over the mix, each result written to `inst`.
+#[inline(never)]
+fn run_yaxpeax(yax: &Yaxpeax, inst: &mut Instruction) {
+    for &word in black_box(&MIX) {
+        black_box(yax.decode_into(word, inst));
+        black_box(&*inst);
+    }
+}
+
+/// One pass of capstone over the mix.
+#[inline(never)]
+fn run_capstone(cs: &Cs) {
+    for &word in black_box(&MIX) {
+        black_box(cs.decode(word));
+    }
+}
+
+/// One pass of `decode_esr` over the syndromes, each result written to
+/// `out`.
+#[inline(never)]
+fn run_esr(esrs: &[u64; 64], out: &mut Option<Access>) {
+    for &esr in black_box(esrs) {
+        *out = decode_esr(esr);
+        black_box(&*out);
+    }
+}
+
+/// The `ESR_EL2` values of the mix's accesses.
+fn mix_syndromes() -> [u64; 64] {
+    MIX.map(|word| {
+        let access = ours(word).expect("every word of the mix decodes");
+        encode_esr(&access).expect("every access of the mix has a syndrome")
+    })
+}
+
+/// Median and fastest of 21 samples of `pass` (one pass over the 64-word
+/// mix), in ns per word; each sample repeats `pass` for about 2 ms.
+fn quick_time(mut pass: impl FnMut()) -> (f64, f64) {
+    let start = Instant::now();
+    let mut reps = 0u32;
+    while start.elapsed().as_micros() < 2_000 {
+        pass();
+        reps += 1;
+    }
+    let mut samples: Vec<f64> = (0..21)
+        .map(|_| {
+            let start = Instant::now();
+            for _ in 0..reps {
+                pass();
+            }
+            start.elapsed().as_nanos() as f64 / f64::from(reps) / MIX.len() as f64
+        })
+        .collect();
+    samples.sort_by(f64::total_cmp);
+    (samples[samples.len() / 2], samples[0])
+}
+
+/// Prints a quick in-process timing of the three decoders and the ratios
+/// against the targets.
+fn report_ratios(yax: &Yaxpeax, cs: &Cs) {
+    let mut out = None;
+    let mut inst = Instruction::default();
+    let ours = quick_time(|| run_ours(&mut out));
+    let yaxpeax = quick_time(|| run_yaxpeax(yax, &mut inst));
+    let capstone = quick_time(|| run_capstone(cs));
+    let esrs = mix_syndromes();
+    let esr = quick_time(|| run_esr(&esrs, &mut out));
+    for (name, (median, fastest)) in [
+        ("dbgregs", ours),
+        ("yaxpeax-arm", yaxpeax),
+        ("capstone", capstone),
+        ("dbgregs decode_esr", esr),
+    ] {
+        eprintln!("quick timing {name}: median {median:.2} ns/word, fastest {fastest:.2} ns/word");
+    }
+    let verdict = |ok: bool| if ok { "met" } else { "NOT met" };
+    let (y_median, y_fastest) = (yaxpeax.0 / ours.0, yaxpeax.1 / ours.1);
+    let (c_median, c_fastest) = (capstone.0 / ours.0, capstone.1 / ours.1);
+    eprintln!(
+        "ratios (median / fastest): yaxpeax-arm {y_median:.1}x / {y_fastest:.1}x (target 20x: {}), \
+         capstone {c_median:.0}x / {c_fastest:.0}x (target 200x: {}), \
+         dbgregs {:.2} / {:.2} ns per word (target 2 ns: {})",
+        verdict(y_median >= 20.0),
+        verdict(c_median >= 200.0),
+        ours.0,
+        ours.1,
+        verdict(ours.0 <= 2.0),
+    );
+}
+
 fn decode_mix(c: &mut Criterion) {
     let yax = Yaxpeax::new();
     let cs = Cs::new();
     report_agreement(&yax, &cs);
+    report_ratios(&yax, &cs);
 
     let mut group = c.benchmark_group("decode_mix");
     group.throughput(Throughput::Elements(MIX.len() as u64));
     group.bench_function("dbgregs", |b| {
-        b.iter(|| {
-            for &word in black_box(&MIX) {
-                black_box(ours(word));
-            }
-        })
+        let mut out = None;
+        b.iter(|| run_ours(&mut out))
     });
     group.bench_function("yaxpeax-arm", |b| {
         let mut inst = Instruction::default();
-        b.iter(|| {
-            for &word in black_box(&MIX) {
-                black_box(yax.decode_into(word, &mut inst));
-                black_box(&inst);
-            }
-        })
+        b.iter(|| run_yaxpeax(&yax, &mut inst))
     });
-    group.bench_function("capstone", |b| {
-        b.iter(|| {
-            for &word in black_box(&MIX) {
-                black_box(cs.decode(word));
-            }
-        })
+    group.bench_function("capstone", |b| b.iter(|| run_capstone(&cs)));
+    group.finish();
+
+    let esrs = mix_syndromes();
+    let mut group = c.benchmark_group("decode_esr");
+    group.throughput(Throughput::Elements(esrs.len() as u64));
+    group.bench_function("dbgregs", |b| {
+        let mut out = None;
+        b.iter(|| run_esr(&esrs, &mut out))
     });
     group.finish();
 }

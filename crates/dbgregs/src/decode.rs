@@ -16,6 +16,12 @@
 //! Arm ARM draws them. The UAL text of an access is its `Display`
 //! implementation (module `ual`).
 //!
+//! They are written for a trap path: each format is recognised by one
+//! mask/compare of its fixed bits (MCR/MRC first, the common case), the
+//! fields are plain shifts and masks, and all of it inlines into the caller,
+//! so that the `Access` is assembled in registers and stored once
+//! (`benches/decode.rs` times them against yaxpeax-arm and capstone).
+//!
 //! ```
 //! use dbgregs::decode::{decode_a32, decode_t32};
 //! use dbgregs::regmap::DebugRegister;
@@ -85,6 +91,43 @@ pub(crate) const OP1_LDC_STC: u8 = 0b110;
 /// The `cond` value that selects the unconditional `2` forms in A32.
 pub(crate) const COND_TWO: u8 = 0b1111;
 
+// Classification: one mask/compare per format, the fixed bits of
+// `op1`, `coproc` (and `op` for MCR/MRC) drawn from the format types, so
+// that the layouts stay in `formats` alone.
+
+/// The fixed bits of MCR/MRC: `op1`, `coproc`, `op`.
+const MCR_MRC_MASK: u32 = McrMrc::new()
+    .with_op1(0xF)
+    .with_coproc(0xF)
+    .with_op(true)
+    .into_bits();
+/// MCR/MRC to p14 (`0x0E00_0E10`).
+const MCR_MRC_P14: u32 = McrMrc::new()
+    .with_op1(OP1_MCR_MRC)
+    .with_coproc(CP14)
+    .with_op(true)
+    .into_bits();
+/// The fixed bits of MCRR/MRRC: `op1`, `coproc`.
+const MCRR_MRRC_MASK: u32 = McrrMrrc::new().with_op1(0x7F).with_coproc(0xF).into_bits();
+/// MCRR/MRRC to p14 (`0x0C40_0E00`).
+const MCRR_MRRC_P14: u32 = McrrMrrc::new()
+    .with_op1(OP1_MCRR_MRRC)
+    .with_coproc(CP14)
+    .into_bits();
+/// The fixed bits of LDC/STC: `op1`, `coproc`.
+const LDC_STC_MASK: u32 = LdcStc::new().with_op1(0x7).with_coproc(0xF).into_bits();
+/// LDC/STC to p14 (`0x0C00_0E00`), before the P = U = W = 0 exclusion.
+const LDC_STC_P14: u32 = LdcStc::new()
+    .with_op1(OP1_LDC_STC)
+    .with_coproc(CP14)
+    .into_bits();
+/// `P`, `U` and `W`: at least one is set in an LDC/STC.
+const LDC_STC_PUW: u32 = LdcStc::new()
+    .with_p(true)
+    .with_u(true)
+    .with_w(true)
+    .into_bits();
+
 /// Decodes an A32 instruction word as a coprocessor-14 access.
 ///
 /// Returns `None` for every word that is not MCR/MRC, MCRR/MRRC or LDC/STC
@@ -98,11 +141,12 @@ pub(crate) const COND_TWO: u8 = 0b1111;
 #[inline]
 pub const fn decode_a32(word: u32) -> Option<Access> {
     let cond = McrMrc::from_bits(word).cond();
-    if cond == COND_TWO {
-        decode_body(word, Source::A32, Some(Condition::AL), true)
-    } else {
-        decode_body(word, Source::A32, Some(Condition(cond)), false)
-    }
+    let two = cond == COND_TWO;
+    // The `2` forms are unconditional: AL (`Access::condition`'s contract),
+    // and 0b1111 ^ 1 is AL.
+    let condition = Some(Condition(cond ^ two as u8));
+    const _: () = assert!(COND_TWO ^ 1 == Condition::AL.0);
+    decode_body(word, Source::A32, condition, two)
 }
 
 /// Whether a halfword is the first half of a 32-bit T32 instruction (bits
@@ -126,18 +170,15 @@ pub const fn is_t32_prefix(hw1: u16) -> bool {
 /// ```
 #[inline]
 pub const fn decode_t32(word: u32) -> Option<Access> {
-    if !is_t32_prefix((word >> 16) as u16) {
-        return None;
-    }
     // The coprocessor space is hw1 = 111T 11xx xxxx xxxx: below bit 28 the
     // composed word has the A32 layout (spec §8.2); bit 28 is T (the `2`
-    // form). [27:26] = 11 is checked by `decode_body`.
+    // form). Every format `decode_body` accepts has [27:26] = 11, so with
+    // [31:29] = 111 the first halfword is >= 0xEC00, a 32-bit prefix.
     let top = McrMrc::from_bits(word).cond();
-    match top {
-        0b1110 => decode_body(word, Source::T32, None, false),
-        0b1111 => decode_body(word, Source::T32, None, true),
-        _ => None,
+    if top >> 1 != 0b111 {
+        return None;
     }
+    decode_body(word, Source::T32, None, top == COND_TWO)
 }
 
 /// [`decode_t32`] from the two halfwords in instruction-stream order.
@@ -147,8 +188,11 @@ pub const fn decode_t32_halfwords(hw1: u16, hw2: u16) -> Option<Access> {
 }
 
 /// Decodes bits \[27:0\], the layout A32 and composed T32 share.
-// Inlined into each caller so that the `two`/`condition` constants of
-// each call site fold into the result.
+///
+/// MCR/MRC, the trap path's common case, costs one mask/compare and the
+/// field extraction; MCRR/MRRC and LDC/STC are one more compare each.
+// Inlined into each caller so that the `two`/`condition` of each call site
+// fold into the result.
 #[inline(always)]
 const fn decode_body(
     word: u32,
@@ -156,67 +200,69 @@ const fn decode_body(
     condition: Option<Condition>,
     two: bool,
 ) -> Option<Access> {
-    let mcr = McrMrc::from_bits(word);
-    // `coproc` sits at [11:8] in all three formats.
-    if mcr.coproc() != CP14 {
-        return None;
-    }
-    if mcr.op1() == OP1_MCR_MRC {
-        if !mcr.op() {
-            return None; // CDP / CDP2
-        }
+    if word & MCR_MRC_MASK == MCR_MRC_P14 {
+        let f = McrMrc::from_bits(word);
         return Some(Access {
             source,
-            direction: direction_from_l(mcr.l()),
+            direction: direction_from_l(f.l()),
             operation: Operation::Transfer {
-                opc1: mcr.opc1(),
-                crn: mcr.crn(),
-                crm: mcr.crm(),
-                opc2: mcr.opc2(),
-                rt: Gpr(mcr.rt()),
+                opc1: f.opc1(),
+                crn: f.crn(),
+                crm: f.crm(),
+                opc2: f.opc2(),
+                rt: Gpr(f.rt()),
             },
             condition,
             two,
         });
     }
-    let mcrr = McrrMrrc::from_bits(word);
-    if mcrr.op1() == OP1_MCRR_MRRC {
+    decode_body_rare(word, source, condition, two)
+}
+
+/// [`decode_body`] for MCRR/MRRC and LDC/STC.
+// Inlined like `decode_body`: out of line, its result would come back
+// through memory written a byte at a time, and a caller that then moves the
+// whole `Access` (a 4- or 8-byte load of those bytes) stalls on store
+// forwarding, which costs more than the longer inlined code.
+#[inline(always)]
+const fn decode_body_rare(
+    word: u32,
+    source: Source,
+    condition: Option<Condition>,
+    two: bool,
+) -> Option<Access> {
+    if word & MCRR_MRRC_MASK == MCRR_MRRC_P14 {
+        let f = McrrMrrc::from_bits(word);
         return Some(Access {
             source,
-            direction: direction_from_l(mcrr.l()),
+            direction: direction_from_l(f.l()),
             operation: Operation::Transfer64 {
-                opc1: mcrr.opc1(),
-                crm: mcrr.crm(),
-                rt: Gpr(mcrr.rt()),
-                rt2: Gpr(mcrr.rt2()),
+                opc1: f.opc1(),
+                crm: f.crm(),
+                rt: Gpr(f.rt()),
+                rt2: Gpr(f.rt2()),
             },
             condition,
             two,
         });
     }
-    let ldc = LdcStc::from_bits(word);
-    if ldc.op1() != OP1_LDC_STC {
+    // P = U = W = 0: with D = 1 it was MCRR/MRRC above, with D = 0 it is
+    // UNDEFINED space.
+    if word & LDC_STC_MASK != LDC_STC_P14 || word & LDC_STC_PUW == 0 {
         return None;
     }
-    // P = U = W = 0: D = 1 was MCRR/MRRC above, D = 0 is UNDEFINED.
-    let Some(mode) = addressing_mode(ldc.p(), ldc.w(), ldc.u()) else {
-        return None;
-    };
+    let f = LdcStc::from_bits(word);
     Some(Access {
         source,
         // LDC loads the register from memory: a write of the register.
-        direction: if ldc.l() {
-            Direction::Write
-        } else {
-            Direction::Read
-        },
+        direction: direction_from_l(!f.l()),
         operation: Operation::Memory {
-            crd: ldc.crd(),
-            rn: Some(Gpr(ldc.rn())),
-            imm8: ldc.imm8(),
-            mode,
-            add: ldc.u(),
-            long: ldc.d(),
+            crd: f.crd(),
+            rn: Some(Gpr(f.rn())),
+            imm8: f.imm8(),
+            mode: addressing_mode(f.p(), f.w()),
+            add: f.u(),
+            long: f.d(),
         },
         condition,
         two,
@@ -225,7 +271,7 @@ const fn decode_body(
 
 /// MCR/MRC and MCRR/MRRC: `L` = 1 moves the coprocessor register to the
 /// core, i.e. reads it.
-#[inline]
+#[inline(always)]
 const fn direction_from_l(l: bool) -> Direction {
     if l {
         Direction::Read
@@ -234,18 +280,28 @@ const fn direction_from_l(l: bool) -> Direction {
     }
 }
 
-/// The addressing mode of `{P, W}`; `None` for the unindexed form with U =
-/// 0, which is not an LDC/STC.
-#[inline]
-const fn addressing_mode(p: bool, w: bool, u: bool) -> Option<AddressingMode> {
-    Some(match (p, w) {
-        (false, false) if u => AddressingMode::Unindexed,
-        (false, false) => return None,
+/// The addressing mode of `{P, W}` (the unindexed form, P = W = 0, must be
+/// checked for U = 1 by the caller).
+#[inline(always)]
+const fn addressing_mode(p: bool, w: bool) -> AddressingMode {
+    match (p, w) {
+        (false, false) => AddressingMode::Unindexed,
         (false, true) => AddressingMode::PostIndexed,
         (true, false) => AddressingMode::Offset,
         (true, true) => AddressingMode::PreIndexed,
-    })
+    }
 }
+
+/// `ESR_EL2` bits \[31:25\], `EC:IL`, of the three CP14 classes with IL = 1.
+const fn ec_il(ec: u8) -> u32 {
+    EsrEl2::new().with_ec(ec).with_il(true).into_bits() as u32 >> 25
+}
+/// `EC:IL` of a trapped MCR/MRC.
+const EC_IL_MCR_MRC: u32 = ec_il(EC_MCR_MRC_CP14);
+/// `EC:IL` of a trapped MCRR/MRRC.
+const EC_IL_MCRR_MRRC: u32 = ec_il(EC_MCRR_MRRC_CP14);
+/// `EC:IL` of a trapped LDC/STC.
+const EC_IL_LDC_STC: u32 = ec_il(EC_LDC_STC_CP14);
 
 /// Decodes an AArch64 `ESR_EL2` value as a trapped coprocessor-14 access.
 ///
@@ -263,14 +319,13 @@ const fn addressing_mode(p: bool, w: bool, u: bool) -> Option<AddressingMode> {
 /// ```
 #[inline]
 pub const fn decode_esr(esr: u64) -> Option<Access> {
-    let esr = EsrEl2::from_bits(esr);
-    if !esr.il() {
-        return None;
-    }
-    let iss = esr.iss();
-    match esr.ec() {
-        EC_MCR_MRC_CP14 => {
-            let iss = IssMcrMrc::from_bits(iss);
+    // Bits [63:32] (ISS2, RES0) carry nothing for these classes; the ISS
+    // formats are drawn over bits [31:0]. One compare per class checks EC
+    // and IL together.
+    let low = esr as u32;
+    match low >> 25 {
+        EC_IL_MCR_MRC => {
+            let iss = IssMcrMrc::from_bits(low);
             Some(Access {
                 source: Source::Esr,
                 direction: direction_from_l(iss.direction()),
@@ -285,8 +340,8 @@ pub const fn decode_esr(esr: u64) -> Option<Access> {
                 two: false,
             })
         }
-        EC_MCRR_MRRC_CP14 => {
-            let iss = IssMcrrMrrc::from_bits(iss);
+        EC_IL_MCRR_MRRC => {
+            let iss = IssMcrrMrrc::from_bits(low);
             Some(Access {
                 source: Source::Esr,
                 direction: direction_from_l(iss.direction()),
@@ -300,46 +355,44 @@ pub const fn decode_esr(esr: u64) -> Option<Access> {
                 two: false,
             })
         }
-        EC_LDC_STC_CP14 => {
-            let iss = IssLdcStc::from_bits(iss);
-            let am = iss.am();
-            let literal = am & 0b100 != 0;
-            // AM[1:0] = {P, W}.
-            let Some(mode) = addressing_mode(am & 0b10 != 0, am & 0b01 != 0, iss.offset()) else {
-                return None;
-            };
-            if literal && !matches!(mode, AddressingMode::Unindexed | AddressingMode::Offset) {
-                return None; // AM = 0b101, 0b111: reserved
-            }
-            if literal && !iss.direction() {
-                return None; // the literal forms are LDC only: reserved for STC
-            }
-            Some(Access {
-                source: Source::Esr,
-                // Direction 1 = read from memory (LDC) = write of the register.
-                direction: if iss.direction() {
-                    Direction::Write
-                } else {
-                    Direction::Read
-                },
-                operation: Operation::Memory {
-                    crd: 5, // the only CP14 LDC/STC that traps (DBGDTR*int)
-                    rn: if literal { None } else { Some(Gpr(iss.rn())) },
-                    imm8: iss.imm8(),
-                    mode,
-                    add: iss.offset(),
-                    long: false,
-                },
-                condition: esr_condition(iss.cv(), iss.cond()),
-                two: false,
-            })
-        }
+        EC_IL_LDC_STC => decode_esr_ldc_stc(IssLdcStc::from_bits(low)),
         _ => None,
     }
 }
 
+/// The LDC/STC class of [`decode_esr`] (inlined for the reason given at
+/// `decode_body_rare`).
+#[inline(always)]
+const fn decode_esr_ldc_stc(iss: IssLdcStc) -> Option<Access> {
+    let am = iss.am();
+    let literal = am & 0b100 != 0;
+    // AM[1:0] = {P, W}.
+    let (p, w) = (am & 0b10 != 0, am & 0b01 != 0);
+    // Direction = 1: LDC, a read from memory (a write of the register).
+    let ldc = iss.direction();
+    // Unindexed with U = 0 is no instruction; AM = 0b101 and 0b111 are
+    // reserved; the literal forms are LDC only (reserved for STC).
+    if (!p && !w && !iss.offset()) || (literal && (w || !ldc)) {
+        return None;
+    }
+    Some(Access {
+        source: Source::Esr,
+        direction: direction_from_l(!ldc),
+        operation: Operation::Memory {
+            crd: 5, // the only CP14 LDC/STC that traps (DBGDTR*int)
+            rn: if literal { None } else { Some(Gpr(iss.rn())) },
+            imm8: iss.imm8(),
+            mode: addressing_mode(p, w),
+            add: iss.offset(),
+            long: false,
+        },
+        condition: esr_condition(iss.cv(), iss.cond()),
+        two: false,
+    })
+}
+
 /// `COND` when `CV` says it is valid.
-#[inline]
+#[inline(always)]
 const fn esr_condition(cv: bool, cond: u8) -> Option<Condition> {
     if cv {
         Some(Condition(cond))
