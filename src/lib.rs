@@ -5,6 +5,7 @@ pub use cpuhp;
 pub use dbgregs;
 pub use undef;
 
+pub mod demo;
 pub mod driver;
 pub mod error;
 pub mod install;
