@@ -137,7 +137,8 @@ impl DebugState {
     /// A debug-logic reset (what a power-up of the debug domain does):
     /// pairs, DTRs, VCR, WFAR UNKNOWN (per `fill`), DSCR control bits 0,
     /// claim tags 0, DLK 0, OSLK per model, OSSRR sequence restarted.
-    /// DBGSWENABLE, PU, SPD and the Security state are left alone.
+    /// DBGSWENABLE, PU, SPD, the Security state and the monitor-debug block
+    /// input ([`DebugState::set_monitor_debug_blocked`]) are left alone.
     pub fn reset_debug_logic(&mut self, model: &CoreModel, fill: UnknownFill) {
         let mut f = Filler::new(fill);
         for n in 0..16u8 {
