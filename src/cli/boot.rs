@@ -50,6 +50,10 @@ pub struct BootArgs {
     /// CPU).
     #[arg(long, value_name = "EXECUTOR", default_value = "inline")]
     pub executor: String,
+    /// After init, install one breakpoint and one watchpoint on CPU 0, run
+    /// a short synthetic program there and print the debug events.
+    #[arg(long)]
+    pub demo: bool,
 }
 
 /// One CPU's row of the table.
@@ -107,6 +111,7 @@ struct BootReport {
     pm_cycled: Vec<PmReport>,
     oopses: Vec<KernelOops>,
     state_bytes: usize,
+    demo: Option<dbgemu::demo::DemoReport>,
 }
 
 fn install_log(json: bool) {
@@ -303,6 +308,15 @@ pub fn run(args: BootArgs) -> CliResult {
         writeln!(out)?;
         print_table(&mut out, &table)?;
     }
+    let demo = match args.demo {
+        true => Some(dbgemu::demo::run_demo(&machine, &hw)?),
+        false => None,
+    };
+    if let (Some(d), false) = (&demo, args.json) {
+        let mut out = stdout.lock();
+        writeln!(out)?;
+        write!(out, "{}", d.render())?;
+    }
 
     let mut late = Vec::new();
     if !later.is_empty() {
@@ -411,6 +425,7 @@ pub fn run(args: BootArgs) -> CliResult {
             pm_cycled: pm,
             oopses,
             state_bytes: machine.state_bytes(),
+            demo,
         };
         let mut out = stdout.lock();
         serde_json::to_writer_pretty(&mut out, &doc)?;
