@@ -36,7 +36,7 @@ pub enum DbgemuError {
     #[error("CPU 0 is the boot CPU and cannot start offline")]
     BootCpuOffline,
     /// A fault kind the CLI/`FromStr` does not know.
-    #[error("unknown fault kind `{kind}` (known kinds: swenable-low, powered-down, double-lock, no-os-save-restore, spd-on-wfi)")]
+    #[error("unknown fault kind `{kind}` (known kinds: swenable-low, powered-down, double-lock, no-os-save-restore, spd-on-wfi, monitor-refused)")]
     UnknownFault {
         /// The text given.
         kind: String,

@@ -65,16 +65,25 @@ pub enum FaultKind {
     /// The core sets DBGPRSR.SPD on every WFI (the Qualcomm Scorpion
     /// behaviour), without its MIDR.
     SpdOnWfi,
+    /// Monitor debug-mode is held off by the board: DBGDSCR.MDBGen does not
+    /// stick (writes through DBGDSCRext, or the v6 DSCR, are ignored for
+    /// that bit; it reads 0), so Linux prints "Failed to enable monitor mode
+    /// on CPU N." (scenario 35). Reproduces the Cortex-A5 (ADSP-SC589),
+    /// Krait 200 (MSM8960) and OMAP4460 boot logs; the mechanism on those
+    /// boards (plausibly invasive-debug authentication or a firmware or
+    /// external-debugger setting) is unverified, so it is an input here.
+    MonitorRefused,
 }
 
 impl FaultKind {
     /// Every kind, in CLI order.
-    pub const ALL: [FaultKind; 5] = [
+    pub const ALL: [FaultKind; 6] = [
         FaultKind::SwenableLow,
         FaultKind::PoweredDown,
         FaultKind::DoubleLock,
         FaultKind::NoOsSaveRestore,
         FaultKind::SpdOnWfi,
+        FaultKind::MonitorRefused,
     ];
 
     /// The CLI name (`swenable-low`, ...).
@@ -85,6 +94,7 @@ impl FaultKind {
             FaultKind::DoubleLock => "double-lock",
             FaultKind::NoOsSaveRestore => "no-os-save-restore",
             FaultKind::SpdOnWfi => "spd-on-wfi",
+            FaultKind::MonitorRefused => "monitor-refused",
         }
     }
 
@@ -952,6 +962,9 @@ fn apply_state_faults(debug: &mut DebugState, set: FaultSet) {
     }
     if set.contains(FaultKind::DoubleLock) {
         debug.set_double_lock(true);
+    }
+    if set.contains(FaultKind::MonitorRefused) {
+        debug.set_monitor_debug_blocked(true);
     }
 }
 

@@ -121,6 +121,39 @@ fn json_is_the_structured_result() {
     }
 }
 
+#[test]
+fn monitor_refused_on_the_boot_cpu() {
+    // Scenario 35 (the A5/Krait 200/OMAP4460 boot logs).
+    let out = run(&["--fault", "0:monitor-refused", "--online-later", "3"]);
+    assert!(out.status.success(), "{out:?}");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines.first(),
+        Some(&"hw-breakpoint: Failed to enable monitor mode on CPU 0.")
+    );
+    assert_eq!(stdout.matches("Failed to enable monitor mode").count(), 1);
+    assert!(!stdout.contains("found"), "{stdout}");
+    assert!(stdout.contains("hardware breakpoints disabled"), "{stdout}");
+    assert!(stdout.contains("error mask {0}"), "{stdout}");
+    assert!(stdout.contains("faults monitor-refused"), "{stdout}");
+    assert!(
+        stdout.contains("cpu_up(3): online, reset did not run"),
+        "{stdout}"
+    );
+
+    let out = run(&["--json", "--fault", "0:monitor-refused"]);
+    assert!(out.status.success(), "{out:?}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["init"]["enabled"], false);
+    assert_eq!(v["init"]["error_mask"], serde_json::json!([0]));
+    assert_eq!(v["init"]["brps"], 0);
+    assert_eq!(
+        v["init"]["messages"][0]["text"],
+        "Failed to enable monitor mode on CPU 0."
+    );
+}
+
 fn fails_with(args: &[&str], needle: &str) {
     let out = run(args);
     assert!(!out.status.success(), "{args:?} should fail");
@@ -136,6 +169,7 @@ fn bad_input_is_a_clear_error() {
     fails_with(&["--cpu", "cortex-a99"], "cortex-a15");
     fails_with(&["--fault", "7:swenable-low"], "CPU 7 does not exist");
     fails_with(&["--fault", "1:melted"], "unknown fault kind `melted`");
+    fails_with(&["--fault", "1:melted"], "monitor-refused");
     fails_with(&["--fault", "swenable-low"], "malformed fault");
     fails_with(&["--online-later", "2-"], "malformed CPU list `2-`");
     fails_with(&["--online-later", "3-1"], "reversed");

@@ -97,6 +97,19 @@ fn disabling_cases() -> Vec<(FaultKind, CoreModel, Vec<&'static str>)> {
                 "hw-breakpoint: CPU 2 failed to disable vector catch",
             ],
         ),
+        // Scenario 35: every step passes but DBGDSCR.MDBGen reads back 0
+        // (v7.1: written through DBGDSCRext).
+        (
+            FaultKind::MonitorRefused,
+            preset("cortex-a15"),
+            vec!["hw-breakpoint: Failed to enable monitor mode on CPU 2."],
+        ),
+        // The same on the v6 path (DSCR written at c0,c1,0).
+        (
+            FaultKind::MonitorRefused,
+            preset("arm1176"),
+            vec!["hw-breakpoint: Failed to enable monitor mode on CPU 2."],
+        ),
     ]
 }
 

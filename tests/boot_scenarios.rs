@@ -389,6 +389,59 @@ fn erratum_764319_guard_turns_a_trapping_oslsr_probe_into_no_ossr() {
     assert_eq!(hw.result().has_os_save_restore, Some(true));
 }
 
+#[test]
+fn scenario_35_monitor_mode_refused_on_cpu_0() {
+    // The A5 (ADSP-SC589), Krait 200 and OMAP4460 boot logs: every step of
+    // the reset passes, but DBGDSCR.MDBGen does not read back as 1 on the
+    // boot CPU. CPU 3 starts offline and comes up after init.
+    let mut cfg = MachineConfig::new(preset("cortex-a15"), 4);
+    cfg.faults = vec![Fault {
+        cpu: 0,
+        kind: FaultKind::MonitorRefused,
+    }];
+    cfg.offline = vec![3];
+    cfg.trace = true;
+    cfg.executor = Executor::Inline;
+    let m = Machine::new(cfg).unwrap();
+    let hw = HwBreakpoint::init(&m, InitOptions::default());
+    let r = hw.result();
+    assert_eq!(
+        r.log_lines(),
+        ["hw-breakpoint: Failed to enable monitor mode on CPU 0."],
+        "the line once, no \"found\" line"
+    );
+    assert_eq!(r.error_mask, [0]);
+    // CPU 0's reset ran to the end: the write went out, the read-back
+    // found MDBGen clear.
+    let mut reset = vec![OSDLR_RD, OSLAR_WR, VCR_WR];
+    reset.extend(pairs_and_monitor(6, 4));
+    assert!(trace(&m, 0).ends_with(&reset));
+    assert!(!m.vcpu(0).unwrap().debug().mdbgen());
+    for cpu in [1, 2] {
+        assert_eq!(trace(&m, cpu), reset, "CPU {cpu}");
+        assert!(m.vcpu(cpu).unwrap().debug().mdbgen(), "CPU {cpu}");
+    }
+    // Init fails as in scenario 32: counts zeroed, the state removed
+    // without calls, nothing left registered.
+    assert!(!r.enabled);
+    assert_eq!((r.brps, r.wrps), (0, 0));
+    assert_eq!(hw.core().core_num_brps(), 0);
+    assert!(matches!(r.setup, SetupOutcome::Allocated { state } if state > 0));
+    assert_eq!(r.state_installed, None);
+    assert!(!has_state(&m));
+    assert!(m.router().hooks().is_empty());
+    assert_eq!(m.pm_notifiers(), 0);
+    for cpu in 0..3 {
+        assert_eq!(hw.core().reset_runs(cpu), 1, "CPU {cpu}");
+    }
+    // A CPU brought online later gets no reset.
+    m.cpu_up(3).unwrap();
+    assert!(m.is_online(3));
+    assert_eq!(hw.core().reset_runs(3), 0);
+    assert!(trace(&m, 3).is_empty());
+    assert!(m.oopses().is_empty());
+}
+
 fn v8_1_model() -> CoreModel {
     preset("cortex-a53")
         .to_builder()

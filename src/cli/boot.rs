@@ -30,8 +30,8 @@ pub struct BootArgs {
     #[arg(long, value_name = "N", default_value_t = 4)]
     pub cpus: usize,
     /// A fault on one CPU, `CPU:KIND` with KIND one of swenable-low,
-    /// powered-down, double-lock, no-os-save-restore, spd-on-wfi
-    /// (repeatable).
+    /// powered-down, double-lock, no-os-save-restore, spd-on-wfi,
+    /// monitor-refused (repeatable).
     #[arg(long = "fault", value_name = "CPU:KIND")]
     pub faults: Vec<String>,
     /// CPUs that start offline and are brought online after init
