@@ -67,11 +67,28 @@ pub enum DebugRegister {
     Dbgdevid,
 }
 
+/// Number of [`DebugRegister`] variants ([`DebugRegister::kind`] range).
+pub(crate) const KINDS: usize = 39;
+
+/// `from_coordinates` for CRn 0..=7, CRm 0..=15, opc2 0..=7, indexed by
+/// `[write][CRn:opc2:CRm]` (the register-number layout).
+static COORDINATE_MAP: [[Option<DebugRegister>; 1024]; 2] = {
+    let mut t = [[None; 1024]; 2];
+    let mut i = 0;
+    while i < 1024 {
+        let (crn, opc2, crm) = ((i >> 7) as u8, ((i >> 4) & 7) as u8, (i & 15) as u8);
+        t[0][i] = DebugRegister::match_coordinates(crn, crm, opc2, Direction::Read);
+        t[1][i] = DebugRegister::match_coordinates(crn, crm, opc2, Direction::Write);
+        i += 1;
+    }
+    t
+};
+
 impl DebugRegister {
     /// The register an access names, or `None` when the encoding is no
     /// debug register (another opc1, an unallocated number, a `2` form, an
     /// LDC/STC to anything but `c5`).
-    #[inline]
+    #[inline(always)]
     pub const fn identify(access: &Access) -> Option<DebugRegister> {
         if access.two {
             return None;
@@ -85,8 +102,12 @@ impl DebugRegister {
                 ..
             } => Self::from_coordinates(crn, crm, opc2, access.direction),
             Operation::Transfer { .. } => None,
-            Operation::Transfer64 { opc1: 0, crm: 1, .. } => Some(DebugRegister::Dbgdrar64),
-            Operation::Transfer64 { opc1: 0, crm: 2, .. } => Some(DebugRegister::Dbgdsar64),
+            Operation::Transfer64 {
+                opc1: 0, crm: 1, ..
+            } => Some(DebugRegister::Dbgdrar64),
+            Operation::Transfer64 {
+                opc1: 0, crm: 2, ..
+            } => Some(DebugRegister::Dbgdsar64),
             Operation::Transfer64 { .. } => None,
             Operation::Memory {
                 crd: 5,
@@ -104,8 +125,24 @@ impl DebugRegister {
     ///
     /// `direction` separates the two registers that share an encoding
     /// (DBGDTRRXint/DBGDTRTXint, DBGPCSR/DBGITR).
-    #[inline]
+    #[inline(always)]
     pub const fn from_coordinates(
+        crn: u8,
+        crm: u8,
+        opc2: u8,
+        direction: Direction,
+    ) -> Option<DebugRegister> {
+        // One load from a table built at compile time from
+        // `match_coordinates` (CRn 0..=7 only: no register has CRn ≥ 8).
+        if crn >= 8 || crm >= 16 || opc2 >= 8 {
+            return None;
+        }
+        let i = ((crn as usize) << 7) | ((opc2 as usize) << 4) | crm as usize;
+        COORDINATE_MAP[matches!(direction, Direction::Write) as usize][i]
+    }
+
+    /// [`DebugRegister::from_coordinates`] as a match (builds the table).
+    const fn match_coordinates(
         crn: u8,
         crm: u8,
         opc2: u8,
@@ -154,6 +191,102 @@ impl DebugRegister {
             _ => return None,
         })
     }
+
+    /// A dense number per variant (declaration order, index ignored),
+    /// below [`KINDS`]: the row of the per-register tables in
+    /// [`crate::semantics`].
+    #[inline(always)]
+    pub(crate) const fn kind(self) -> usize {
+        use DebugRegister::*;
+        match self {
+            Dbgdidr => 0,
+            DbgdscrInt => 1,
+            DbgdtrrxInt => 2,
+            DbgdtrtxInt => 3,
+            Dbgdccint => 4,
+            Dbgwfar => 5,
+            Dbgvcr => 6,
+            Dbgecr => 7,
+            Dbgdsccr => 8,
+            Dbgdsmcr => 9,
+            DbgdtrrxExt => 10,
+            Dbgitr => 11,
+            Dbgpcsr => 12,
+            DbgdscrExt => 13,
+            DbgdtrtxExt => 14,
+            Dbgdrcr => 15,
+            Dbgoseccr => 16,
+            Dbgbvr(_) => 17,
+            Dbgbcr(_) => 18,
+            Dbgwvr(_) => 19,
+            Dbgwcr(_) => 20,
+            Dbgbxvr(_) => 21,
+            Dbgdrar => 22,
+            Dbgdsar => 23,
+            Dbgdrar64 => 24,
+            Dbgdsar64 => 25,
+            Dbgoslar => 26,
+            Dbgoslsr => 27,
+            Dbgossrr => 28,
+            Dbgosdlr => 29,
+            Dbgprcr => 30,
+            Dbgprsr => 31,
+            Dbgitctrl => 32,
+            Dbgclaimset => 33,
+            Dbgclaimclr => 34,
+            Dbgauthstatus => 35,
+            Dbgdevid2 => 36,
+            Dbgdevid1 => 37,
+            Dbgdevid => 38,
+        }
+    }
+
+    /// One register of each kind (index 0), in [`DebugRegister::kind`]
+    /// order.
+    pub(crate) const ONE_OF_EACH_KIND: [DebugRegister; KINDS] = {
+        use DebugRegister::*;
+        [
+            Dbgdidr,
+            DbgdscrInt,
+            DbgdtrrxInt,
+            DbgdtrtxInt,
+            Dbgdccint,
+            Dbgwfar,
+            Dbgvcr,
+            Dbgecr,
+            Dbgdsccr,
+            Dbgdsmcr,
+            DbgdtrrxExt,
+            Dbgitr,
+            Dbgpcsr,
+            DbgdscrExt,
+            DbgdtrtxExt,
+            Dbgdrcr,
+            Dbgoseccr,
+            Dbgbvr(0),
+            Dbgbcr(0),
+            Dbgwvr(0),
+            Dbgwcr(0),
+            Dbgbxvr(0),
+            Dbgdrar,
+            Dbgdsar,
+            Dbgdrar64,
+            Dbgdsar64,
+            Dbgoslar,
+            Dbgoslsr,
+            Dbgossrr,
+            Dbgosdlr,
+            Dbgprcr,
+            Dbgprsr,
+            Dbgitctrl,
+            Dbgclaimset,
+            Dbgclaimclr,
+            Dbgauthstatus,
+            Dbgdevid2,
+            Dbgdevid1,
+            Dbgdevid,
+        ]
+    };
 
     /// `(CRn, CRm, opc2)` of the register's MRC/MCR encoding (opc1 is always
     /// 0), or `None` for the 64-bit views, which only MRRC reaches.
@@ -204,8 +337,8 @@ impl DebugRegister {
     pub const fn number(self) -> Option<u16> {
         use DebugRegister::*;
         match self {
-            DbgdscrInt | DbgdtrrxInt | DbgdtrtxInt | Dbgdccint | Dbgdrar | Dbgdsar
-            | Dbgdrar64 | Dbgdsar64 => None,
+            DbgdscrInt | DbgdtrrxInt | DbgdtrtxInt | Dbgdccint | Dbgdrar | Dbgdsar | Dbgdrar64
+            | Dbgdsar64 => None,
             other => match other.coordinates() {
                 Some((crn, crm, opc2)) => {
                     Some(((crn as u16) << 7) | ((opc2 as u16) << 4) | crm as u16)
@@ -334,6 +467,26 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    #[test]
+    fn table_matches_the_match_and_kinds_are_dense() {
+        for crn in 0..=255u8 {
+            for crm in 0..=255u8 {
+                for opc2 in [0u8, 1, 2, 4, 5, 6, 7, 8, 255] {
+                    for dir in [Direction::Read, Direction::Write] {
+                        assert_eq!(
+                            DebugRegister::from_coordinates(crn, crm, opc2, dir),
+                            DebugRegister::match_coordinates(crn, crm, opc2, dir),
+                            "{crn} {crm} {opc2} {dir:?}"
+                        );
+                    }
+                }
+            }
+        }
+        for (k, r) in DebugRegister::ONE_OF_EACH_KIND.iter().enumerate() {
+            assert_eq!(r.kind(), k, "{r}");
         }
     }
 

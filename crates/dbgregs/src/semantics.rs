@@ -57,7 +57,7 @@
 
 use crate::access::Direction;
 use crate::model::{CoreModel, OsLockModel};
-use crate::regmap::DebugRegister;
+use crate::regmap::{DebugRegister, KINDS};
 use crate::state::{flag, DebugState};
 use crate::version::DebugVersion;
 
@@ -326,7 +326,7 @@ pub const fn prsr_value(model: &CoreModel, s: &DebugState) -> u32 {
 }
 
 /// How a register may be accessed.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Rw {
     ReadOnly,
     WriteOnly,
@@ -334,8 +334,97 @@ enum Rw {
 }
 
 /// Whether `reg` exists in CP14 on `model`, and how it may be accessed.
-#[inline(always)]
+#[inline]
 fn presence(model: &CoreModel, reg: DebugRegister) -> Option<Rw> {
+    match presence_bits(model, reg) & (P_R | P_W) {
+        P_R => Some(Rw::ReadOnly),
+        P_W => Some(Rw::WriteOnly),
+        0 => None,
+        _ => Some(Rw::ReadWrite),
+    }
+}
+
+// Presence bits: the directions an access may take (none: not
+// implemented), and which model check decides the rest.
+const P_R: u8 = 1;
+const P_W: u8 = 2;
+/// Present when the index is below the model's BRP count.
+const P_BRP: u8 = 4;
+/// Present when the index is below the model's WRP count.
+const P_WRP: u8 = 8;
+/// Decided by [`model_presence`].
+const P_MODEL: u8 = 16;
+
+const fn rw_bits(c: bool, rw: Rw) -> u8 {
+    if !c {
+        return 0;
+    }
+    match rw {
+        Rw::ReadOnly => P_R,
+        Rw::WriteOnly => P_W,
+        Rw::ReadWrite => P_R | P_W,
+    }
+}
+
+/// The presence of a register kind on debug version `v`, as far as the
+/// version decides it (see [`P_BRP`], [`P_WRP`], [`P_MODEL`]).
+const fn version_presence(v: DebugVersion, reg: DebugRegister) -> u8 {
+    use DebugRegister::*;
+    use DebugVersion::*;
+    let v6 = v.is_v6();
+    let v7f = matches!(v, V7Full);
+    let v71 = v.at_least_v7_1();
+    let v8 = v.is_v8();
+    let full = v6 || v7f || v71; // full CP14 map (not v7-baseline)
+    match reg {
+        Dbgdidr => P_R,
+        DbgdscrInt => rw_bits(true, if v6 { Rw::ReadWrite } else { Rw::ReadOnly }),
+        DbgdtrrxInt => P_R,
+        DbgdtrtxInt => P_W,
+        Dbgdccint => rw_bits(v8, Rw::ReadWrite),
+        Dbgwfar => rw_bits(matches!(v, V6_1) || v7f || v71, Rw::ReadWrite),
+        Dbgvcr => rw_bits(full, Rw::ReadWrite),
+        Dbgecr => rw_bits(v7f, Rw::ReadWrite),
+        Dbgdsccr | Dbgdsmcr => rw_bits(matches!(v, V6_1) || v7f, Rw::ReadWrite),
+        DbgdtrrxExt | DbgdtrtxExt | DbgdscrExt => rw_bits(v7f || v71, Rw::ReadWrite),
+        Dbgitr | Dbgpcsr | Dbgitctrl => 0,
+        Dbgdrcr => rw_bits(v7f, Rw::WriteOnly),
+        Dbgoseccr => rw_bits(v8, Rw::ReadWrite),
+        Dbgbvr(_) | Dbgbcr(_) => rw_bits(full, Rw::ReadWrite) | if full { P_BRP } else { 0 },
+        Dbgwvr(_) | Dbgwcr(_) => rw_bits(full, Rw::ReadWrite) | if full { P_WRP } else { 0 },
+        Dbgdrar | Dbgdsar => rw_bits(!v6, Rw::ReadOnly),
+        Dbgoslsr => rw_bits(v7f || v71, Rw::ReadOnly),
+        Dbgosdlr => rw_bits(v71, Rw::ReadWrite),
+        Dbgprcr => rw_bits(v7f || v71, Rw::ReadWrite),
+        Dbgprsr => rw_bits(v7f || matches!(v, V7_1), Rw::ReadOnly),
+        Dbgclaimset | Dbgclaimclr => rw_bits(v71, Rw::ReadWrite),
+        Dbgauthstatus => rw_bits(v71, Rw::ReadOnly),
+        Dbgdevid2 | Dbgdevid1 => rw_bits(v71, Rw::ReadOnly),
+        Dbgbxvr(_) | Dbgdrar64 | Dbgdsar64 | Dbgoslar | Dbgossrr | Dbgdevid => P_MODEL,
+    }
+}
+
+/// [`version_presence`] for every version and register kind, indexed by
+/// `[version as usize][kind]`.
+static PRESENCE: [[u8; KINDS]; DebugVersion::ALL.len()] = {
+    let mut t = [[0; KINDS]; DebugVersion::ALL.len()];
+    let mut v = 0;
+    while v < DebugVersion::ALL.len() {
+        let mut k = 0;
+        while k < KINDS {
+            t[v][k] = version_presence(DebugVersion::ALL[v], DebugRegister::ONE_OF_EACH_KIND[k]);
+            k += 1;
+        }
+        v += 1;
+    }
+    t
+};
+
+/// Presence bits of the registers that depend on more of the model than
+/// its version and pair counts.
+#[cold]
+#[inline(never)]
+fn model_presence(model: &CoreModel, reg: DebugRegister) -> u8 {
     use DebugRegister::*;
     use DebugVersion::*;
     let v = model.version();
@@ -343,47 +432,49 @@ fn presence(model: &CoreModel, reg: DebugRegister) -> Option<Rw> {
     let v7f = matches!(v, V7Full);
     let v71 = v.at_least_v7_1();
     let v8 = v.is_v8();
-    let full = v6 || v7f || v71; // full CP14 map (not v7-baseline)
-    let yes = |c: bool, rw: Rw| if c { Some(rw) } else { None };
     match reg {
-        Dbgdidr => Some(Rw::ReadOnly),
-        DbgdscrInt => Some(if v6 { Rw::ReadWrite } else { Rw::ReadOnly }),
-        DbgdtrrxInt => Some(Rw::ReadOnly),
-        DbgdtrtxInt => Some(Rw::WriteOnly),
-        Dbgdccint => yes(v8, Rw::ReadWrite),
-        Dbgwfar => yes(matches!(v, V6_1) || v7f || v71, Rw::ReadWrite),
-        Dbgvcr => yes(full, Rw::ReadWrite),
-        Dbgecr => yes(v7f, Rw::ReadWrite),
-        Dbgdsccr | Dbgdsmcr => yes(matches!(v, V6_1) || v7f, Rw::ReadWrite),
-        DbgdtrrxExt | DbgdtrtxExt | DbgdscrExt => yes(v7f || v71, Rw::ReadWrite),
-        Dbgitr | Dbgpcsr => None,
-        Dbgdrcr => yes(v7f, Rw::WriteOnly),
-        Dbgoseccr => yes(v8, Rw::ReadWrite),
-        Dbgbvr(n) | Dbgbcr(n) => yes(full && n < model.brps(), Rw::ReadWrite),
-        Dbgwvr(n) | Dbgwcr(n) => yes(full && n < model.wrps(), Rw::ReadWrite),
-        Dbgbxvr(n) => yes(
+        Dbgbxvr(n) => rw_bits(
             v71 && model.virtualization() && n < model.brps() && n >= model.first_ctx_brp(),
             Rw::ReadWrite,
         ),
-        Dbgdrar | Dbgdsar => yes(!v6, Rw::ReadOnly),
-        Dbgdrar64 | Dbgdsar64 => yes(!v6 && (model.lpae() || v8), Rw::ReadOnly),
-        Dbgoslar => yes(
+        Dbgdrar64 | Dbgdsar64 => rw_bits(!v6 && (model.lpae() || v8), Rw::ReadOnly),
+        Dbgoslar => rw_bits(
             (v7f && model.os_lock() != OsLockModel::None) || v71,
             Rw::WriteOnly,
         ),
-        Dbgoslsr => yes(v7f || v71, Rw::ReadOnly),
-        Dbgossrr => yes(
+        Dbgossrr => rw_bits(
             v7f && model.os_lock() == OsLockModel::SaveRestore,
             Rw::ReadWrite,
         ),
-        Dbgosdlr => yes(v71, Rw::ReadWrite),
-        Dbgprcr => yes(v7f || v71, Rw::ReadWrite),
-        Dbgprsr => yes(v7f || matches!(v, V7_1), Rw::ReadOnly),
-        Dbgitctrl => None,
-        Dbgclaimset | Dbgclaimclr => yes(v71, Rw::ReadWrite),
-        Dbgauthstatus => yes(v71, Rw::ReadOnly),
-        Dbgdevid2 | Dbgdevid1 => yes(v71, Rw::ReadOnly),
-        Dbgdevid => yes((v7f || v71) && model.dbgdevid().is_some(), Rw::ReadOnly),
+        Dbgdevid => rw_bits((v7f || v71) && model.dbgdevid().is_some(), Rw::ReadOnly),
+        _ => 0,
+    }
+}
+
+/// `P_R | P_W` bits of `reg` on `model`: none when the register is not
+/// implemented.
+#[inline(always)]
+fn presence_bits(model: &CoreModel, reg: DebugRegister) -> u8 {
+    let p = PRESENCE[model.version() as usize][reg.kind()];
+    if p & (P_BRP | P_WRP | P_MODEL) == 0 {
+        return p;
+    }
+    match reg {
+        DebugRegister::Dbgbvr(n) | DebugRegister::Dbgbcr(n) if p & P_BRP != 0 => {
+            if n < model.brps() {
+                p & (P_R | P_W)
+            } else {
+                0
+            }
+        }
+        DebugRegister::Dbgwvr(n) | DebugRegister::Dbgwcr(n) if p & P_WRP != 0 => {
+            if n < model.wrps() {
+                p & (P_R | P_W)
+            } else {
+                0
+            }
+        }
+        _ => model_presence(model, reg),
     }
 }
 
@@ -437,6 +528,30 @@ const fn other_debug(reg: DebugRegister) -> bool {
     )
 }
 
+// Per-kind rule bits.
+const K_PL0: u8 = 1;
+const K_SWENABLE_EXEMPT: u8 = 2;
+const K_OTHER_DEBUG: u8 = 4;
+
+/// [`pl0_capable`], [`swenable_exempt`] and [`other_debug`] per register
+/// kind.
+static KIND_RULES: [u8; KINDS] = {
+    let mut t = [0; KINDS];
+    let mut k = 0;
+    while k < KINDS {
+        let r = DebugRegister::ONE_OF_EACH_KIND[k];
+        t[k] = (if pl0_capable(r) { K_PL0 } else { 0 })
+            | (if swenable_exempt(r) {
+                K_SWENABLE_EXEMPT
+            } else {
+                0
+            })
+            | (if other_debug(r) { K_OTHER_DEBUG } else { 0 });
+        k += 1;
+    }
+    t
+};
+
 /// Runs the §4 checks 1–6 for an access to `reg` without performing it:
 /// `Err` with the reason when the access would be UNDEFINED.
 ///
@@ -450,16 +565,19 @@ pub fn check_access(
     dir: Direction,
     ctx: AccessContext,
 ) -> Result<(), UndefReason> {
-    let Some(rw) = presence(model, reg) else {
-        return Err(UndefReason::NotImplemented);
-    };
+    let rw = presence_bits(model, reg);
     let read = matches!(dir, Direction::Read);
-    if (read && rw == Rw::WriteOnly) || (!read && rw == Rw::ReadOnly) {
-        return Err(UndefReason::WrongDirection);
+    if rw & if read { P_R } else { P_W } == 0 {
+        return Err(if rw == 0 {
+            UndefReason::NotImplemented
+        } else {
+            UndefReason::WrongDirection
+        });
     }
+    let rules = KIND_RULES[reg.kind()];
     if matches!(ctx.privilege, Privilege::Pl0) {
         // v6: DSCR is never writable from User mode (ARM1136 TRM).
-        if !pl0_capable(reg) || (!read && matches!(reg, DebugRegister::DbgdscrInt)) {
+        if rules & K_PL0 == 0 || (!read && matches!(reg, DebugRegister::DbgdscrInt)) {
             return Err(UndefReason::Privilege);
         }
         if state.dscr & DSCR_UDCCDIS != 0 {
@@ -470,14 +588,14 @@ pub fn check_access(
         let erratum = model.quirks().erratum_764319
             && read
             && matches!(reg, DebugRegister::Dbgoslsr | DebugRegister::Dbgprsr);
-        if !swenable_exempt(reg) || erratum {
+        if rules & K_SWENABLE_EXEMPT == 0 || erratum {
             return Err(UndefReason::SoftwareDebugDisabled);
         }
     }
     if model.version().is_v7_0() {
         let spd = state.flags & flag::SPD != 0;
         let oslk = state.flags & flag::OSLK != 0;
-        if other_debug(reg) {
+        if rules & K_OTHER_DEBUG != 0 {
             if spd {
                 return Err(UndefReason::StickyPowerDown);
             }
@@ -565,12 +683,52 @@ pub fn write(
     out
 }
 
+/// Emits the `cp14 access` trace event. The level check comes first and
+/// is all a disabled `trace` level costs: the event's fields are only
+/// built, out of line, when it passes (the outcome travels as two
+/// scalars, so nothing is copied to memory on the fast path).
 #[inline(always)]
 fn trace_access(reg: DebugRegister, dir: Direction, value: u64, out: AccessOutcome) {
-    let value = match out {
-        AccessOutcome::Read(v) => v as u64,
-        AccessOutcome::Read64(v) => v,
-        _ => value,
+    if tracing::Level::TRACE <= tracing::level_filters::STATIC_MAX_LEVEL
+        && tracing::Level::TRACE <= tracing::level_filters::LevelFilter::current()
+    {
+        let (tag, payload) = match out {
+            AccessOutcome::Read(v) => (0, v as u64),
+            AccessOutcome::Read64(v) => (1, v),
+            AccessOutcome::Written => (2, value),
+            AccessOutcome::Undefined(r) => (3, r as u64),
+        };
+        trace_access_event(reg, dir, value, tag, payload);
+    }
+}
+
+/// Every [`UndefReason`], in declaration order.
+const UNDEF_REASONS: [UndefReason; 9] = [
+    UndefReason::Unallocated,
+    UndefReason::NotImplemented,
+    UndefReason::WrongDirection,
+    UndefReason::Privilege,
+    UndefReason::UserAccessDisabled,
+    UndefReason::OsLock,
+    UndefReason::StickyPowerDown,
+    UndefReason::SoftwareDebugDisabled,
+    UndefReason::Unpredictable,
+];
+
+#[cold]
+#[inline(never)]
+fn trace_access_event(reg: DebugRegister, dir: Direction, value: u64, tag: u8, payload: u64) {
+    let (value, out) = match tag {
+        0 => (payload, AccessOutcome::Read(payload as u32)),
+        1 => (payload, AccessOutcome::Read64(payload)),
+        2 => (value, AccessOutcome::Written),
+        _ => {
+            let r = UNDEF_REASONS
+                .get(payload as usize)
+                .copied()
+                .unwrap_or(UndefReason::Unpredictable);
+            (value, AccessOutcome::Undefined(r))
+        }
     };
     tracing::trace!(register = %reg, direction = ?dir, value, outcome = ?out, "cp14 access");
 }
@@ -800,3 +958,137 @@ impl DebugCpu<'_> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod table_tests {
+    use super::*;
+    use crate::model::Quirks;
+
+    /// The original `presence` match, the reference for the tables.
+    #[cfg(test)]
+    fn presence_reference(model: &CoreModel, reg: DebugRegister) -> Option<Rw> {
+        use DebugRegister::*;
+        use DebugVersion::*;
+        let v = model.version();
+        let v6 = v.is_v6();
+        let v7f = matches!(v, V7Full);
+        let v71 = v.at_least_v7_1();
+        let v8 = v.is_v8();
+        let full = v6 || v7f || v71; // full CP14 map (not v7-baseline)
+        let yes = |c: bool, rw: Rw| if c { Some(rw) } else { None };
+        match reg {
+            Dbgdidr => Some(Rw::ReadOnly),
+            DbgdscrInt => Some(if v6 { Rw::ReadWrite } else { Rw::ReadOnly }),
+            DbgdtrrxInt => Some(Rw::ReadOnly),
+            DbgdtrtxInt => Some(Rw::WriteOnly),
+            Dbgdccint => yes(v8, Rw::ReadWrite),
+            Dbgwfar => yes(matches!(v, V6_1) || v7f || v71, Rw::ReadWrite),
+            Dbgvcr => yes(full, Rw::ReadWrite),
+            Dbgecr => yes(v7f, Rw::ReadWrite),
+            Dbgdsccr | Dbgdsmcr => yes(matches!(v, V6_1) || v7f, Rw::ReadWrite),
+            DbgdtrrxExt | DbgdtrtxExt | DbgdscrExt => yes(v7f || v71, Rw::ReadWrite),
+            Dbgitr | Dbgpcsr => None,
+            Dbgdrcr => yes(v7f, Rw::WriteOnly),
+            Dbgoseccr => yes(v8, Rw::ReadWrite),
+            Dbgbvr(n) | Dbgbcr(n) => yes(full && n < model.brps(), Rw::ReadWrite),
+            Dbgwvr(n) | Dbgwcr(n) => yes(full && n < model.wrps(), Rw::ReadWrite),
+            Dbgbxvr(n) => yes(
+                v71 && model.virtualization() && n < model.brps() && n >= model.first_ctx_brp(),
+                Rw::ReadWrite,
+            ),
+            Dbgdrar | Dbgdsar => yes(!v6, Rw::ReadOnly),
+            Dbgdrar64 | Dbgdsar64 => yes(!v6 && (model.lpae() || v8), Rw::ReadOnly),
+            Dbgoslar => yes(
+                (v7f && model.os_lock() != OsLockModel::None) || v71,
+                Rw::WriteOnly,
+            ),
+            Dbgoslsr => yes(v7f || v71, Rw::ReadOnly),
+            Dbgossrr => yes(
+                v7f && model.os_lock() == OsLockModel::SaveRestore,
+                Rw::ReadWrite,
+            ),
+            Dbgosdlr => yes(v71, Rw::ReadWrite),
+            Dbgprcr => yes(v7f || v71, Rw::ReadWrite),
+            Dbgprsr => yes(v7f || matches!(v, V7_1), Rw::ReadOnly),
+            Dbgitctrl => None,
+            Dbgclaimset | Dbgclaimclr => yes(v71, Rw::ReadWrite),
+            Dbgauthstatus => yes(v71, Rw::ReadOnly),
+            Dbgdevid2 | Dbgdevid1 => yes(v71, Rw::ReadOnly),
+            Dbgdevid => yes((v7f || v71) && model.dbgdevid().is_some(), Rw::ReadOnly),
+        }
+    }
+
+    fn models() -> std::vec::Vec<CoreModel> {
+        let mut out = std::vec::Vec::new();
+        for m in CoreModel::presets() {
+            out.push(*m);
+            for v in DebugVersion::ALL {
+                for (lpae, virt, oslm, devid) in [
+                    (false, false, OsLockModel::None, None),
+                    (true, true, OsLockModel::SaveRestore, Some(1)),
+                    (true, false, OsLockModel::LockOnly, None),
+                ] {
+                    if let Ok(b) = m
+                        .to_builder()
+                        .version(v)
+                        .brps(16)
+                        .wrps(3)
+                        .lpae(lpae)
+                        .virtualization(virt)
+                        .os_lock(oslm)
+                        .dbgdevid(devid)
+                        .quirks(Quirks::default())
+                        .build()
+                    {
+                        out.push(b);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn presence_table_matches_the_reference() {
+        let ms = models();
+        assert!(ms.len() > 20);
+        for m in &ms {
+            for k in DebugRegister::ONE_OF_EACH_KIND {
+                for n in 0..18u8 {
+                    let r = match k {
+                        DebugRegister::Dbgbvr(_) => DebugRegister::Dbgbvr(n),
+                        DebugRegister::Dbgbcr(_) => DebugRegister::Dbgbcr(n),
+                        DebugRegister::Dbgwvr(_) => DebugRegister::Dbgwvr(n),
+                        DebugRegister::Dbgwcr(_) => DebugRegister::Dbgwcr(n),
+                        DebugRegister::Dbgbxvr(_) => DebugRegister::Dbgbxvr(n),
+                        other => other,
+                    };
+                    assert_eq!(
+                        presence(m, r),
+                        presence_reference(m, r),
+                        "{} {:?} {r}",
+                        m.name(),
+                        m.version()
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn undef_reasons_are_in_declaration_order() {
+        for (i, r) in UNDEF_REASONS.iter().enumerate() {
+            assert_eq!(*r as usize, i, "{r:?}");
+        }
+    }
+
+    #[test]
+    fn kind_rules_match_the_predicates() {
+        for r in DebugRegister::ONE_OF_EACH_KIND {
+            let k = KIND_RULES[r.kind()];
+            assert_eq!(k & K_PL0 != 0, pl0_capable(r));
+            assert_eq!(k & K_SWENABLE_EXEMPT != 0, swenable_exempt(r));
+            assert_eq!(k & K_OTHER_DEBUG != 0, other_debug(r));
+        }
+    }
+}
