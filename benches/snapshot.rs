@@ -5,10 +5,10 @@
 //!   checksum), the bytes, `DebugSnapshot::from_bytes` (envelope and checksum
 //!   check) and `restore` (model identity and every value checked). Target:
 //!   ≤ 50 ns.
-//! * `save_into_restore`: the same with `save_into` a reused snapshot
-//!   buffer (no copy of the returned snapshot) — what a VMM writing into a
-//!   migration buffer does.
-//! * `save`, `from_bytes`, `restore` alone, for reference.
+//! * `save_into_restore_into`: the same in place — `save_into` a reused
+//!   snapshot buffer, `restore_into` the vCPU's own state (no copies of
+//!   returned values) — what a VMM with a migration buffer does.
+//! * `save`, `from_bytes`, `restore`, `restore_into` alone, for reference.
 //! * `checksum` of one snapshot's bytes, for reference.
 //! * `kvm_round_trip`: `to_kvm` and `apply_kvm` (no target).
 //!
@@ -38,10 +38,12 @@ fn bench_snapshot(c: &mut Criterion) {
         })
     });
     let mut buf = saved;
-    group.bench_function("save_into_restore", |b| {
+    let mut vcpu = DebugState::cold_reset(model, UnknownFill::Zero);
+    group.bench_function("save_into_restore_into", |b| {
         b.iter(|| {
             buf.save_into(black_box(model), black_box(&state));
-            DebugSnapshot::from_bytes(black_box(buf.to_bytes())).and_then(|s| s.restore(model))
+            DebugSnapshot::from_bytes(black_box(buf.to_bytes()))
+                .and_then(|s| s.restore_into(black_box(model), &mut vcpu))
         })
     });
     group.bench_function("save", |b| {
@@ -52,6 +54,10 @@ fn bench_snapshot(c: &mut Criterion) {
     });
     group.bench_function("restore", |b| {
         b.iter(|| black_box(&saved).restore(black_box(model)))
+    });
+    group.bench_function("restore_into", |b| {
+        let mut out = DebugState::cold_reset(model, UnknownFill::Zero);
+        b.iter(|| black_box(&saved).restore_into(black_box(model), &mut out))
     });
     group.bench_function("checksum", |b| b.iter(|| checksum(black_box(&bytes))));
     group.bench_function("kvm_round_trip", |b| {

@@ -435,6 +435,30 @@ impl DebugSnapshot {
     /// checksum), [`DbgRegsError::SnapshotModelMismatch`],
     /// [`DbgRegsError::SnapshotImpossibleValue`].
     pub fn restore(&self, model: &CoreModel) -> Result<DebugState, DbgRegsError> {
+        self.validate(model)?;
+        Ok(self.payload_state())
+    }
+
+    /// [`DebugSnapshot::restore`] into an existing state (e.g. the vCPU's
+    /// own register file), without building a temporary. Every check runs
+    /// before the first byte of `out` is written: on error `out` is
+    /// untouched, never half-restored.
+    ///
+    /// # Errors
+    /// As [`DebugSnapshot::restore`].
+    pub fn restore_into(
+        &self,
+        model: &CoreModel,
+        out: &mut DebugState,
+    ) -> Result<(), DbgRegsError> {
+        self.validate(model)?;
+        self.write_state(out);
+        Ok(())
+    }
+
+    /// Every check of [`DebugSnapshot::restore`].
+    #[inline]
+    fn validate(&self, model: &CoreModel) -> Result<(), DbgRegsError> {
         self.check_envelope()?;
         let h = &self.header;
         let ids = [
@@ -473,18 +497,17 @@ impl DebugSnapshot {
             let v = u32::from(u16::from_le_bytes(self.payload.reserved));
             return Err(bad("payload.reserved", 0, v, v));
         }
-        let state = self.payload_state();
         let canon = Canonical::new(model);
         let mut invalid = 0;
-        canon.for_each_field(&state, |_, _, value, canonical| {
+        canon.for_each_field(&self.payload, |_, _, value, canonical| {
             invalid |= value ^ canonical
         });
         if invalid == 0 {
-            return Ok(state);
+            return Ok(());
         }
         // Cold path: name the first field that is not in canonical form.
         let mut first = None;
-        canon.for_each_field(&state, |field, index, value, canonical| {
+        canon.for_each_field(&self.payload, |field, index, value, canonical| {
             if first.is_none() && value != canonical {
                 first = Some(bad(field, index, value, value ^ canonical));
             }
@@ -496,25 +519,33 @@ impl DebugSnapshot {
     /// The payload as a state, unchecked.
     #[inline]
     fn payload_state(&self) -> DebugState {
+        let mut s = blank_state(0);
+        self.write_state(&mut s);
+        s
+    }
+
+    /// Writes the payload into `out`, unchecked.
+    #[inline]
+    fn write_state(&self, out: &mut DebugState) {
         let p = &self.payload;
-        DebugState {
-            bvr: p.bvr.map(U32::get),
-            bcr: p.bcr.map(U32::get),
-            wvr: p.wvr.map(U32::get),
-            wcr: p.wcr.map(U32::get),
-            bxvr: p.bxvr,
-            dscr: p.dscr.get(),
-            dtrrx: p.dtrrx.get(),
-            dtrtx: p.dtrtx.get(),
-            vcr: p.vcr.get(),
-            wfar: p.wfar.get(),
-            oseccr: p.oseccr.get(),
-            prcr: p.prcr,
-            claim: p.claim,
-            dccint: p.dccint,
-            ossrr_pos: p.ossrr_pos,
-            flags: p.flags.get(),
+        for n in 0..16 {
+            out.bvr[n] = p.bvr[n].get();
+            out.bcr[n] = p.bcr[n].get();
+            out.wvr[n] = p.wvr[n].get();
+            out.wcr[n] = p.wcr[n].get();
         }
+        out.bxvr = p.bxvr;
+        out.dscr = p.dscr.get();
+        out.dtrrx = p.dtrrx.get();
+        out.dtrtx = p.dtrtx.get();
+        out.vcr = p.vcr.get();
+        out.wfar = p.wfar.get();
+        out.oseccr = p.oseccr.get();
+        out.prcr = p.prcr;
+        out.claim = p.claim;
+        out.dccint = p.dccint;
+        out.ossrr_pos = p.ossrr_pos;
+        out.flags = p.flags.get();
     }
 }
 
@@ -557,9 +588,13 @@ impl Canonical<'_> {
     /// Calls `f(field, index, value, canonical)` for every field of `s`
     /// (BXVR holds any VMID and is not listed).
     #[inline(always)]
-    fn for_each_field(&self, s: &DebugState, mut f: impl FnMut(&'static str, usize, u32, u32)) {
+    fn for_each_field(
+        &self,
+        p: &SnapshotPayload,
+        mut f: impl FnMut(&'static str, usize, u32, u32),
+    ) {
         for n in 0..16 {
-            let bvr = s.bvr[n];
+            let bvr = p.bvr[n].get();
             f(
                 "bvr",
                 n,
@@ -568,29 +603,30 @@ impl Canonical<'_> {
             );
             // normalize_bcr masks first, so a value with bits outside the
             // mask is never its own normal form.
-            let bcr = s.bcr[n];
+            let bcr = p.bcr[n].get();
             f(
                 "bcr",
                 n,
                 bcr,
                 semantics::normalize_bcr(self.model, bcr & self.bcr_mask),
             );
-            let wvr = s.wvr[n];
+            let wvr = p.wvr[n].get();
             f("wvr", n, wvr, wvr & semantics::WVR_MASK);
-            let wcr = s.wcr[n];
+            let wcr = p.wcr[n].get();
             f("wcr", n, wcr, wcr & self.wcr_mask);
         }
-        f("dscr", 0, s.dscr, s.dscr & self.dscr);
-        f("vcr", 0, s.vcr, s.vcr & self.vcr);
-        f("wfar", 0, s.wfar, s.wfar & 0xFFFF_FFFE);
-        f("oseccr", 0, s.oseccr, s.oseccr & self.oseccr);
-        let (prcr, claim) = (u32::from(s.prcr), u32::from(s.claim));
+        let (dscr, vcr, wfar, oseccr) = (p.dscr.get(), p.vcr.get(), p.wfar.get(), p.oseccr.get());
+        f("dscr", 0, dscr, dscr & self.dscr);
+        f("vcr", 0, vcr, vcr & self.vcr);
+        f("wfar", 0, wfar, wfar & 0xFFFF_FFFE);
+        f("oseccr", 0, oseccr, oseccr & self.oseccr);
+        let (prcr, claim) = (u32::from(p.prcr), u32::from(p.claim));
         f("prcr", 0, prcr, prcr & self.prcr);
         f("claim", 0, claim, claim & self.claim);
-        let (dccint, pos) = (u32::from(s.dccint), u32::from(s.ossrr_pos));
+        let (dccint, pos) = (u32::from(p.dccint), u32::from(p.ossrr_pos));
         f("dccint", 0, dccint, dccint & self.dccint);
         f("ossrr_pos", 0, pos, pos & self.ossrr_pos);
-        let flags = u32::from(s.flags);
+        let flags = u32::from(p.flags.get());
         f("flags", 0, flags, flags & u32::from(FLAG_BITS));
     }
 }

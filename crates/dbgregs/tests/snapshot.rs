@@ -514,3 +514,36 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn restore_into_writes_only_on_success() {
+    let a15 = model("cortex-a15");
+    let s = programmed(a15, UnknownFill::Seeded(21));
+    let snap = DebugSnapshot::save(a15, &s);
+    let mut out = DebugState::cold_reset(a15, UnknownFill::Seeded(22));
+    snap.restore_into(a15, &mut out).unwrap();
+    assert_eq!(out, s);
+    // A forged impossible value: refused, `out` untouched.
+    let mut bytes = snap.as_bytes().to_vec();
+    bytes[WCR0 + 3] |= 0x80; // WCR bit 31
+    forge(&mut bytes);
+    let bad = DebugSnapshot::from_bytes(&bytes).unwrap();
+    let mut target = DebugState::cold_reset(a15, UnknownFill::Seeded(23));
+    let before = target;
+    let err = bad.restore_into(a15, &mut target).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            DbgRegsError::SnapshotImpossibleValue {
+                field: "wcr",
+                index: 0,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(target, before);
+    // Onto another model: refused, untouched.
+    assert!(snap.restore_into(model("cortex-a9"), &mut target).is_err());
+    assert_eq!(target, before);
+}
