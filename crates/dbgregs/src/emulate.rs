@@ -158,7 +158,8 @@ const fn it_advance(cpsr: u32) -> u32 {
 fn condition_passes(access: &Access, cpsr: u32) -> bool {
     let nzcv = (cpsr >> 28) as u8;
     match access.condition {
-        Some(c) => c.holds(nzcv),
+        // AL and 0b1111 (the `2` forms) always pass.
+        Some(c) => c.0 >= 0xE || c.holds(nzcv),
         None => {
             let it = it_bits(cpsr);
             if cpsr & CPSR_T != 0 && it & 0xF != 0 {
@@ -188,10 +189,20 @@ const fn is_pc(source: Source, r: Gpr) -> bool {
     }
 }
 
-#[inline]
+#[inline(always)]
 fn undef(register: Option<DebugRegister>, reason: UndefReason) -> StepOutcome {
-    tracing::trace!(register = ?register, reason = ?reason, "cp14 access undefined");
+    if tracing::Level::TRACE <= tracing::level_filters::STATIC_MAX_LEVEL
+        && tracing::Level::TRACE <= tracing::level_filters::LevelFilter::current()
+    {
+        trace_undef(register, reason);
+    }
     StepOutcome::Undefined { register, reason }
+}
+
+#[cold]
+#[inline(never)]
+fn trace_undef(register: Option<DebugRegister>, reason: UndefReason) {
+    tracing::trace!(register = ?register, reason = ?reason, "cp14 access undefined");
 }
 
 /// Decodes `trap` into an [`Access`].
@@ -247,6 +258,112 @@ pub fn step_access<G: GuestRegs + ?Sized>(
         guest.set_cpsr(it_advance(cpsr));
         return StepOutcome::ConditionFailed;
     }
+    match access.operation {
+        Operation::Transfer {
+            opc1,
+            crn,
+            crm,
+            opc2,
+            rt,
+        } if !access.two => transfer(
+            model,
+            state,
+            guest,
+            access.source,
+            access.direction,
+            (opc1, crn, crm, opc2),
+            rt,
+            cpsr,
+        ),
+        _ => step_other(model, state, guest, *access, cpsr),
+    }
+}
+
+/// MRC/MCR (not the `2` forms): the common case, one straight line from
+/// the coordinates to the PC update.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn transfer<G: GuestRegs + ?Sized>(
+    model: &CoreModel,
+    state: &mut DebugState,
+    guest: &mut G,
+    src: Source,
+    direction: Direction,
+    (opc1, crn, crm, opc2): (u8, u8, u8, u8),
+    rt: Gpr,
+    cpsr: u32,
+) -> StepOutcome {
+    let reg = if opc1 == 0 {
+        DebugRegister::from_coordinates(crn, crm, opc2, direction)
+    } else {
+        None
+    };
+    let Some(reg) = reg else {
+        return undef(None, UndefReason::Unallocated);
+    };
+    if matches!(src, Source::T32) && rt.0 == 13 && !model.version().is_v8() {
+        // T32 MRC/MCR with R13 is UNPREDICTABLE before Armv8.
+        return undef(Some(reg), UndefReason::Unpredictable);
+    }
+    let ctx = AccessContext {
+        privilege: privilege_of(cpsr),
+    };
+    let pc_rt = is_pc(src, rt);
+    let value = match direction {
+        Direction::Read => {
+            if pc_rt && reg != DebugRegister::DbgdscrInt {
+                return undef(Some(reg), UndefReason::Unpredictable);
+            }
+            match semantics::read_inline(model, state, reg, ctx) {
+                AccessOutcome::Read(v) => {
+                    if pc_rt {
+                        guest.set_cpsr((cpsr & 0x0FFF_FFFF) | (v & 0xF000_0000));
+                    } else {
+                        guest.set_reg(rt, v);
+                    }
+                    v as u64
+                }
+                AccessOutcome::Read64(v) => {
+                    guest.set_reg(rt, v as u32);
+                    v
+                }
+                AccessOutcome::Written => 0,
+                AccessOutcome::Undefined(r) => return undef(Some(reg), r),
+            }
+        }
+        Direction::Write => {
+            if pc_rt {
+                return undef(Some(reg), UndefReason::Unpredictable);
+            }
+            let v = guest.reg(rt);
+            if let AccessOutcome::Undefined(r) = semantics::write_inline(model, state, reg, v, ctx)
+            {
+                return undef(Some(reg), r);
+            }
+            v as u64
+        }
+    };
+    guest.set_pc(guest.pc().wrapping_add(4));
+    let cpsr = guest.cpsr();
+    guest.set_cpsr(it_advance(cpsr));
+    StepOutcome::Completed {
+        register: reg,
+        direction,
+        value,
+    }
+}
+
+/// [`step_access`] for MCRR/MRRC, LDC/STC and the `2` forms. Takes the
+/// access by value: a reference would make the common path spill it.
+#[inline(never)]
+fn step_other<G: GuestRegs + ?Sized>(
+    model: &CoreModel,
+    state: &mut DebugState,
+    guest: &mut G,
+    access: Access,
+    cpsr: u32,
+) -> StepOutcome {
+    let access = &access;
     let ctx = AccessContext {
         privilege: privilege_of(cpsr),
     };

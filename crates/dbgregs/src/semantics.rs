@@ -655,6 +655,25 @@ pub fn read(
     reg: DebugRegister,
     ctx: AccessContext,
 ) -> AccessOutcome {
+    // The body of `read_inline`, not a call to it: the public function
+    // keeps the inlining it had (callers' own code stays as compact).
+    let out = match check_access(model, state, reg, Direction::Read, ctx) {
+        Err(r) => AccessOutcome::Undefined(r),
+        Ok(()) => read_checked(model, state, reg),
+    };
+    trace_access(reg, Direction::Read, 0, out);
+    out
+}
+
+/// [`read()`], always inlined: the emulation step's copy, so the access
+/// outcome stays in registers.
+#[inline(always)]
+pub(crate) fn read_inline(
+    model: &CoreModel,
+    state: &mut DebugState,
+    reg: DebugRegister,
+    ctx: AccessContext,
+) -> AccessOutcome {
     let out = match check_access(model, state, reg, Direction::Read, ctx) {
         Err(r) => AccessOutcome::Undefined(r),
         Ok(()) => read_checked(model, state, reg),
@@ -666,6 +685,27 @@ pub fn read(
 /// Writes `value` to `reg` (a 32-bit MCR, or LDC for DBGDTRTXint).
 #[inline]
 pub fn write(
+    model: &CoreModel,
+    state: &mut DebugState,
+    reg: DebugRegister,
+    value: u32,
+    ctx: AccessContext,
+) -> AccessOutcome {
+    // The body of `write_inline` (see `read`).
+    let out = match check_access(model, state, reg, Direction::Write, ctx) {
+        Err(r) => AccessOutcome::Undefined(r),
+        Ok(()) => {
+            write_checked(model, state, reg, value);
+            AccessOutcome::Written
+        }
+    };
+    trace_access(reg, Direction::Write, value as u64, out);
+    out
+}
+
+/// [`write()`], always inlined (see [`read_inline`]).
+#[inline(always)]
+pub(crate) fn write_inline(
     model: &CoreModel,
     state: &mut DebugState,
     reg: DebugRegister,
