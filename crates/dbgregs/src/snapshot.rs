@@ -29,7 +29,12 @@
 //!   core model (MIDR, DBGDIDR, feature word) and that every payload value is
 //!   one a vCPU of that model can have (each register inside the model's
 //!   writable mask, BCR BAS normalised, registers the model lacks zero,
-//!   reserved bytes zero, flags known), then builds the [`DebugState`].
+//!   reserved bytes zero, flags known), then builds the [`DebugState`];
+//!   [`DebugSnapshot::restore_into`] does the same into an existing state
+//!   (the vCPU's own), writing it only once every check has passed.
+//!
+//! [`DebugSnapshot::save`] / [`DebugSnapshot::save_into`] and the restores
+//! neither allocate nor lock.
 //!
 //! Each failure is its own [`DbgRegsError`] variant naming the bad value;
 //! nothing is half-restored (restore returns a new state or nothing).
