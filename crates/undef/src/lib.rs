@@ -138,6 +138,7 @@ mod tests {
         send_sync::<HookGuard>();
         send_sync::<UndefHook>();
         send::<CpuRouter>();
+        send::<QsbrRouter>();
     }
 }
 
@@ -161,6 +162,6 @@ pub use hook::{
     DEBUG_REG_HOOK_INSTR_VAL,
 };
 pub use router::{
-    CpuRouter, Fallback, HookGuard, HookInfo, RouteOutcome, UndefRouter, UnhandledReason,
-    DEFAULT_MAX_CPUS,
+    CpuRouter, Fallback, HookGuard, HookInfo, QsbrRouter, RouteOutcome, UndefRouter,
+    UnhandledReason, DEFAULT_MAX_CPUS,
 };

@@ -36,12 +36,50 @@
 //! Why waits are bounded: while the writer drains epoch `x`, new readers enter the other
 //! epoch; only readers that read `epoch` before the flip can still enter `x`, and each
 //! does so once.
+//!
+//! # QSBR readers (quiescent-state based, `QsbrRouter`)
+//! An owned slot also has a `qsbr` word, written only by its owner: `0` = offline, else
+//! the value of the grace-period counter `gp` (odd, starts at 1, `+= 2` per writer, so
+//! never 0) that the owner last *reported*. A report means "I hold no reference to any
+//! snapshot loaded before I read this `gp` value".
+//!
+//! * Read (hot path, online): `p = current.load(Acquire)`; use `*p`; then the implicit
+//!   quiescent report `g = gp.load(Acquire)`; if `g != qsbr` then `qsbr.store(g,
+//!   Release)`. No read-modify-write, no fence. (If the slot is offline the read takes
+//!   the owned-slot path above instead, which needs no report.)
+//! * `quiescent()`: the same report on its own. `offline()`: `qsbr.store(0, Release)`.
+//! * `online()`: `qsbr.store(gp.load(Acquire), Release)`, then `fence(SeqCst)` before
+//!   the next pointer load.
+//! * Writer, after the swap and the SRCU wait above: `g = gp.fetch_add(2, AcqRel) + 2`,
+//!   `fence(SeqCst)`, then for every owned slot wait until `qsbr.load(Acquire)` is `0` or
+//!   `g`; then free `old`. (Writers are serialised, so no slot can hold a value past `g`.)
+//!
+//! Why it is safe. Suppose the writer's wait read value `v` from slot `s`.
+//! (a) `v == g`: it was written by a `Release` store of the owner (a report or
+//! `online()`), which the `Acquire`
+//! load synchronises with, so every use of a snapshot sequenced before that report
+//! happens before the free. Every read sequenced after it comes after the owner's
+//! `Acquire` load of `gp` that returned `g` (or a later value in `gp`'s release sequence),
+//! which synchronises with the writer's `fetch_add`; the swap is sequenced before it, so
+//! by coherence the pointer load returns the new snapshot (or a later one), not `old`.
+//! (b) `v == 0`: written by `offline()` (`Release`; all earlier uses happen before the
+//! free, as in (a)), and the owner's next read is preceded by `online()`. Its store of
+//! a nonzero value and the writer's load of `0` form a store-buffering pair with the
+//! writer's swap and the owner's pointer load; the two `SeqCst` fences order them: if
+//! the owner's fence comes first in the fence order S, the writer's load would see the
+//! nonzero store (it did not), so the writer's fence comes first and the owner's later
+//! pointer load sees the swap, i.e. not `old`.
+//! An online owner that stops reporting stalls writers; that is the caller's
+//! obligation (report at natural points, go offline before blocking), documented on
+//! `QsbrRouter`.
 
 use alloc::boxed::Box;
 use core::marker::PhantomData;
 use core::ops::Deref;
 
-use crate::sync::{relax, sb_fence, AtomicBool, AtomicPtr, AtomicUsize, Ordering, WriterLockGuard};
+use crate::sync::{
+    full_fence, relax, sb_fence, AtomicBool, AtomicPtr, AtomicUsize, Ordering, WriterLockGuard,
+};
 use crate::sync::{SB_LOAD, SB_RMW};
 
 /// Number of reader-counter slots per epoch.
@@ -59,11 +97,21 @@ const fn owned_active(epoch: usize) -> usize {
 /// A slot claimed by one reader at a time (a vCPU's [`crate::CpuRouter`]): 0 when idle,
 /// [`owned_active`]`(epoch)` inside a read-side section. Only the owner writes `state`,
 /// so leaving the section is a plain `Release` store instead of a read-modify-write.
+/// The same slot also carries the QSBR state of a `QsbrRouter` owner (see the module
+/// docs): `qsbr` is `QSBR_OFFLINE` or the last reported grace-period counter value.
 #[repr(align(128))]
 pub(crate) struct OwnedSlot {
     state: AtomicUsize,
+    qsbr: AtomicUsize,
     claimed: AtomicBool,
 }
+
+/// `qsbr` value of an offline (or never onlined) slot; `gp` values are odd, never 0.
+const QSBR_OFFLINE: usize = 0;
+/// First value of the grace-period counter.
+const GP_START: usize = 1;
+/// Grace-period counter step (keeps it odd, so it never wraps to `QSBR_OFFLINE`).
+const GP_STEP: usize = 2;
 
 /// A reader counter on its own cache line pair (avoids false sharing between vCPUs and
 /// adjacent-line prefetch).
@@ -82,6 +130,8 @@ struct Node<T> {
 pub(crate) struct RcuCell<T> {
     current: AtomicPtr<Node<T>>,
     epoch: AtomicUsize,
+    /// QSBR grace-period counter (odd; see the module docs).
+    gp: AtomicUsize,
     counts: [[Slot; SLOTS]; 2],
     owned: Box<[OwnedSlot]>,
     /// The cell owns `Node<T>` values (drop check), and hands `&T` to several threads.
@@ -122,6 +172,7 @@ impl<T> RcuCell<T> {
         Self {
             current: AtomicPtr::new(new_node(value)),
             epoch: AtomicUsize::new(0),
+            gp: AtomicUsize::new(GP_START),
             counts: [
                 core::array::from_fn(|_| Slot(AtomicUsize::new(0))),
                 core::array::from_fn(|_| Slot(AtomicUsize::new(0))),
@@ -129,6 +180,7 @@ impl<T> RcuCell<T> {
             owned: (0..owned_slots)
                 .map(|_| OwnedSlot {
                     state: AtomicUsize::new(0),
+                    qsbr: AtomicUsize::new(QSBR_OFFLINE),
                     claimed: AtomicBool::new(false),
                 })
                 .collect(),
@@ -201,6 +253,86 @@ impl<T> RcuCell<T> {
         })
     }
 
+    /// Runs `f` on the current snapshot as QSBR reader `index`, then reports a quiescent
+    /// state for the slot (module docs). If the slot is offline, reads through the
+    /// owned-slot path instead (one locked instruction, no report needed).
+    ///
+    /// The caller must own the claim on `index` and must not be inside another section
+    /// or QSBR state change through the same slot (the `&mut` receiver of `QsbrRouter`
+    /// methods ensures both). `f` cannot keep the reference: its result type does not
+    /// depend on the borrow. Returns `None` if `index` is out of range.
+    #[inline]
+    pub(crate) fn read_qsbr<R>(&self, index: usize, f: impl FnOnce(&T) -> R) -> Option<R> {
+        let slot = self.owned.get(index)?;
+        // Only the owner (us) writes `qsbr`, so a relaxed load reads our own last store.
+        let mine = slot.qsbr.load(Ordering::Relaxed);
+        if mine == QSBR_OFFLINE {
+            let guard = self.read_owned(index)?;
+            return Some(f(&guard));
+        }
+        let ptr = self.current.load(Ordering::Acquire);
+        // SAFETY: `ptr` came from `Box::into_raw` and is never null. The slot is online
+        // and its last report (`mine`) was made before this load; a writer frees the
+        // node only after reading a later report or `QSBR_OFFLINE` from this slot, both
+        // of which we store (`Release`) only after the last use of `node` below (module
+        // docs, "Why it is safe"). `&self` keeps the cell alive for the call, and the
+        // reference cannot escape `f` (`R` is independent of its lifetime).
+        let node = unsafe { &*ptr };
+        let out = f(&node.value);
+        #[cfg(loom)]
+        node.witness.with(|_| ());
+        Self::report(&self.gp, &slot.qsbr, mine);
+        Some(out)
+    }
+
+    /// The quiescent-state report: publish the current `gp` if it moved.
+    #[inline]
+    fn report(gp: &AtomicUsize, qsbr: &AtomicUsize, mine: usize) {
+        let g = gp.load(Ordering::Acquire);
+        if g != mine {
+            qsbr.store(g, Ordering::Release);
+        }
+    }
+
+    /// Reports a quiescent state for QSBR slot `index` (no-op if it is offline or out
+    /// of range). The caller owns the claim and is outside any read through it.
+    #[inline]
+    pub(crate) fn qsbr_quiescent(&self, index: usize) {
+        if let Some(slot) = self.owned.get(index) {
+            let mine = slot.qsbr.load(Ordering::Relaxed);
+            if mine != QSBR_OFFLINE {
+                Self::report(&self.gp, &slot.qsbr, mine);
+            }
+        }
+    }
+
+    /// Marks QSBR slot `index` offline: writers stop waiting for it. Same contract.
+    pub(crate) fn qsbr_offline(&self, index: usize) {
+        if let Some(slot) = self.owned.get(index) {
+            slot.qsbr.store(QSBR_OFFLINE, Ordering::Release);
+        }
+    }
+
+    /// Marks QSBR slot `index` online (writers wait for its reports from now on). Ends
+    /// with a full fence: the store must be ordered before the next pointer load.
+    pub(crate) fn qsbr_online(&self, index: usize) {
+        if let Some(slot) = self.owned.get(index) {
+            // `Release`: a writer that reads this value instead of our earlier offline
+            // store must still see our earlier reads finished (C++20 release sequences
+            // no longer include plain stores).
+            slot.qsbr
+                .store(self.gp.load(Ordering::Acquire), Ordering::Release);
+            full_fence();
+        }
+    }
+
+    /// Whether QSBR slot `index` is online.
+    pub(crate) fn qsbr_is_online(&self, index: usize) -> bool {
+        self.owned
+            .get(index)
+            .is_some_and(|s| s.qsbr.load(Ordering::Relaxed) != QSBR_OFFLINE)
+    }
+
     /// Publishes `value`, waits for a grace period, then drops the previous value.
     ///
     /// Writers must be serialised: the caller proves it holds the writer lock.
@@ -209,9 +341,11 @@ impl<T> RcuCell<T> {
         let old = self.current.swap(new, SB_RMW);
         sb_fence();
         self.synchronize();
+        self.qsbr_synchronize();
         // SAFETY: `old` came from `Box::into_raw` and was unpublished by the swap above;
         // `synchronize` returned, so no reader can still hold a reference to it (module
-        // docs), and no other writer can free it (we held the writer lock for the swap).
+        // docs), `qsbr_synchronize` returned, so no online QSBR reader can either (module
+        // docs, QSBR), and no other writer can free it (we held the writer lock for the swap).
         let old = unsafe { Box::from_raw(old) };
         #[cfg(loom)]
         old.witness.with_mut(|_| ());
@@ -224,6 +358,25 @@ impl<T> RcuCell<T> {
         self.drain(cur ^ 1);
         self.epoch.store(cur ^ 1, Ordering::Relaxed);
         self.drain(cur);
+    }
+
+    /// Waits until every QSBR slot is offline or has reported the new counter value.
+    fn qsbr_synchronize(&self) {
+        let g = self
+            .gp
+            .fetch_add(GP_STEP, Ordering::AcqRel)
+            .wrapping_add(GP_STEP);
+        // Pairs with the fence in `qsbr_online` (store-buffering; module docs, case (b)).
+        full_fence();
+        for slot in self.owned.iter() {
+            loop {
+                let v = slot.qsbr.load(Ordering::Acquire);
+                if v == QSBR_OFFLINE || v == g {
+                    break;
+                }
+                relax();
+            }
+        }
     }
 
     fn drain(&self, epoch: usize) {

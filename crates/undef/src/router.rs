@@ -342,6 +342,15 @@ impl UndefRouter {
     /// [`UndefError::CpuOutOfRange`] when `cpu` ≥ the router's `max_cpus`;
     /// [`UndefError::CpuAlreadyClaimed`] when a live handle holds it.
     pub fn claim_cpu(&self, cpu: u32) -> Result<CpuRouter, UndefError> {
+        self.claim_index(cpu)?;
+        Ok(CpuRouter {
+            router: self.clone(),
+            cpu,
+        })
+    }
+
+    /// Claims CPU `cpu`'s private slot; returns its index.
+    fn claim_index(&self, cpu: u32) -> Result<usize, UndefError> {
         let max = self.inner.hooks.owned_slots();
         let index = cpu as usize;
         if index >= max {
@@ -353,16 +362,33 @@ impl UndefRouter {
         if !self.inner.hooks.claim(index) {
             return Err(UndefError::CpuAlreadyClaimed { cpu });
         }
-        Ok(CpuRouter {
-            router: self.clone(),
-            cpu,
-        })
+        Ok(index)
     }
 
-    /// The number of CPUs that can hold a [`CpuRouter`].
+    /// The number of CPUs that can hold a [`CpuRouter`] or [`QsbrRouter`].
     #[must_use]
     pub fn max_cpus(&self) -> u32 {
         u32::try_from(self.inner.hooks.owned_slots()).unwrap_or(u32::MAX)
+    }
+
+    /// Claims CPU `cpu`'s private slot and returns an **online** quiescent-state-based
+    /// (QSBR) routing handle: routing through it does no atomic read-modify-write and
+    /// no fence (see [`QsbrRouter`] for the caller's obligations).
+    ///
+    /// The slot is the one [`UndefRouter::claim_cpu`] uses: a CPU holds at most one
+    /// handle of either kind at a time. Going online costs one full fence.
+    ///
+    /// # Errors
+    /// [`UndefError::CpuOutOfRange`] when `cpu` ≥ the router's `max_cpus`;
+    /// [`UndefError::CpuAlreadyClaimed`] when a live [`CpuRouter`] or [`QsbrRouter`]
+    /// holds it.
+    pub fn qsbr_handle(&self, cpu: u32) -> Result<QsbrRouter, UndefError> {
+        let index = self.claim_index(cpu)?;
+        self.inner.hooks.qsbr_online(index);
+        Ok(QsbrRouter {
+            router: self.clone(),
+            cpu,
+        })
     }
 }
 
@@ -415,6 +441,169 @@ impl CpuRouter {
             None => {
                 let snap = inner.hooks.read(self.cpu);
                 route_in(&snap, inner.fallback, frame, instr, size)
+            }
+        }
+    }
+
+    /// As [`UndefRouter::route`].
+    ///
+    /// # Errors
+    /// As [`UndefRouter::route`].
+    pub fn route<M: InstructionMemory + ?Sized>(
+        &mut self,
+        frame: &mut TrapFrame,
+        mem: &M,
+    ) -> Result<RouteOutcome, UndefError> {
+        let (instr, size) = fetch_logged(frame, mem)?;
+        Ok(self.route_instruction(frame, instr, size))
+    }
+}
+
+/// A per-vCPU routing handle with a barrier-free read side: quiescent-state-based
+/// reclamation (QSBR), as liburcu's `urcu-qsbr` or the kernel's RCU for vCPU threads
+/// (see [`UndefRouter::qsbr_handle`]).
+///
+/// # Cost
+/// While the handle is *online*, [`QsbrRouter::route_instruction`] loads the current
+/// snapshot pointer (`Acquire`), matches and calls the hook, then reports a quiescent
+/// state: one more `Acquire` load of the router's grace-period counter and, only if a
+/// writer advanced it since the last report, one `Release` store to the handle's own
+/// cache line. No atomic read-modify-write, no fence. While *offline* it still routes
+/// correctly, through the same slot as a [`CpuRouter`] (one locked instruction).
+///
+/// # Guarantees
+/// The same as for the other routing paths (crate docs, "Concurrency guarantees"): when
+/// `unregister` returns, no route through any handle, online or offline, is running
+/// the hook's handler or can start it; a route that runs entirely while a hook is
+/// registered calls it (or an earlier-registered matching hook); a route sees one
+/// snapshot.
+///
+/// # The caller's obligation
+/// Every `register`/`unregister` on the router waits until each **online** QSBR handle
+/// has reported a quiescent state after the writer published its change. A handle
+/// reports at the end of every route, on [`QsbrRouter::quiescent`], and when it goes
+/// [`offline`](QsbrRouter::offline) or is dropped. So:
+/// * a vCPU thread that holds an online handle must report at natural points (every
+///   guest entry, say) or go offline before it halts, blocks or sleeps for long —
+///   otherwise writers wait (spin/yield) until it does;
+/// * the thread holding an online handle must not call [`UndefRouter::register`] or
+///   drop/unregister a [`HookGuard`] itself: the writer would wait for a report only
+///   that thread can make (self-deadlock). Use [`QsbrRouter::register`] /
+///   [`QsbrRouter::unregister`] (or wrap the call in [`QsbrRouter::with_offline`]),
+///   which take the handle offline for the duration. The same holds for anything that
+///   waits for another thread's writer (e.g. joining it);
+/// * as for every path, handlers must not register or unregister on the same router.
+///
+/// Methods take `&mut self`, so one handle serves one trap at a time. `Send` (a vCPU may
+/// migrate between threads; the state belongs to the handle), not `Sync`. Dropping it
+/// goes offline and releases the CPU's slot.
+pub struct QsbrRouter {
+    router: UndefRouter,
+    cpu: u32,
+}
+
+impl core::fmt::Debug for QsbrRouter {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("QsbrRouter")
+            .field("cpu", &self.cpu)
+            .field("online", &self.is_online())
+            .finish()
+    }
+}
+
+impl Drop for QsbrRouter {
+    fn drop(&mut self) {
+        let hooks = &self.router.inner.hooks;
+        hooks.qsbr_offline(self.cpu as usize);
+        hooks.unclaim(self.cpu as usize);
+    }
+}
+
+impl QsbrRouter {
+    /// The CPU whose slot this handle holds.
+    #[must_use]
+    pub const fn cpu(&self) -> u32 {
+        self.cpu
+    }
+
+    /// The router this handle routes through.
+    #[must_use]
+    pub const fn router(&self) -> &UndefRouter {
+        &self.router
+    }
+
+    /// Whether writers currently wait for this handle's reports.
+    #[must_use]
+    pub fn is_online(&self) -> bool {
+        self.router.inner.hooks.qsbr_is_online(self.cpu as usize)
+    }
+
+    /// Reports a quiescent state: this thread holds no reference into any hook list
+    /// (true between routes by construction). Cheap: one load, plus one release store
+    /// to the handle's own cache line when a writer is waiting. No-op while offline.
+    #[inline]
+    pub fn quiescent(&mut self) {
+        self.router.inner.hooks.qsbr_quiescent(self.cpu as usize);
+    }
+
+    /// Goes offline (one release store): writers stop waiting for this handle. Call it
+    /// before the vCPU halts, blocks or sleeps. Routing keeps working while offline, at
+    /// the cost of a [`CpuRouter`] route. Idempotent.
+    pub fn offline(&mut self) {
+        self.router.inner.hooks.qsbr_offline(self.cpu as usize);
+    }
+
+    /// Comes back online (one full fence): routing is barrier-free again, and writers
+    /// wait for this handle's reports. Idempotent.
+    pub fn online(&mut self) {
+        self.router.inner.hooks.qsbr_online(self.cpu as usize);
+    }
+
+    /// Runs `f` with the handle offline (restoring the previous state afterwards): for
+    /// blocking calls, and for anything that may wait for a writer on this router.
+    pub fn with_offline<R>(&mut self, f: impl FnOnce() -> R) -> R {
+        let was_online = self.is_online();
+        self.offline();
+        let out = f();
+        if was_online {
+            self.online();
+        }
+        out
+    }
+
+    /// [`UndefRouter::register`] from the thread that holds this handle: goes offline
+    /// for the duration, so the writer does not wait for this handle (see
+    /// "The caller's obligation").
+    pub fn register(&mut self, hook: UndefHook) -> HookGuard {
+        let router = self.router.clone();
+        self.with_offline(|| router.register(hook))
+    }
+
+    /// Unregisters `guard`'s hook from the thread that holds this handle (offline for
+    /// the duration, as [`QsbrRouter::register`]). `guard` may belong to any router.
+    pub fn unregister(&mut self, guard: HookGuard) {
+        self.with_offline(|| guard.unregister());
+    }
+
+    /// As [`UndefRouter::route_instruction`], barrier-free while online; ends with a
+    /// quiescent-state report.
+    #[inline]
+    pub fn route_instruction(
+        &mut self,
+        frame: &mut TrapFrame,
+        instr: u32,
+        size: InstrSize,
+    ) -> RouteOutcome {
+        let inner = &self.router.inner;
+        let fallback = inner.fallback;
+        match inner.hooks.read_qsbr(self.cpu as usize, |snap| {
+            route_in(snap, fallback, frame, instr, size)
+        }) {
+            Some(out) => out,
+            // Unreachable: `qsbr_handle` checked the index. Stay correct regardless.
+            None => {
+                let snap = inner.hooks.read(self.cpu);
+                route_in(&snap, fallback, frame, instr, size)
             }
         }
     }
@@ -792,5 +981,239 @@ mod tests {
         let handled: usize = workers.into_iter().map(|w| w.join().unwrap()).sum();
         // Every call was reported as handled by exactly one route: none lost or doubled.
         assert_eq!(handled, frozen);
+    }
+
+    fn skip_hook(name: &'static str, calls: &Arc<std::sync::atomic::AtomicUsize>) -> UndefHook {
+        let c = Arc::clone(calls);
+        UndefHook::new(name, 0, 0, move |f, _| {
+            c.fetch_add(1, Ordering::SeqCst);
+            f.skip_instruction(InstrSize::Four);
+            HookResult::Handled
+        })
+        .unwrap()
+    }
+
+    /// Runs `f` on a new thread; returns a flag set when it finished, and the thread.
+    fn spawn_flagged(
+        f: impl FnOnce() + Send + 'static,
+    ) -> (
+        Arc<std::sync::atomic::AtomicBool>,
+        std::thread::JoinHandle<()>,
+    ) {
+        let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let d = Arc::clone(&done);
+        let t = std::thread::spawn(move || {
+            f();
+            d.store(true, Ordering::SeqCst);
+        });
+        (done, t)
+    }
+
+    fn wait_for(flag: &std::sync::atomic::AtomicBool) {
+        let t0 = std::time::Instant::now();
+        while !flag.load(Ordering::SeqCst) {
+            assert!(t0.elapsed().as_secs() < 30, "writer never finished");
+            std::thread::yield_now();
+        }
+    }
+
+    #[test]
+    fn qsbr_handle_claims_the_cpu_slot_and_routes_like_the_router() {
+        let r = UndefRouter::with_options(Fallback::None, 4);
+        assert_eq!(
+            r.qsbr_handle(4).unwrap_err(),
+            UndefError::CpuOutOfRange {
+                cpu: 4,
+                max_cpus: 4
+            }
+        );
+        let mut q = r.qsbr_handle(3).unwrap();
+        assert!(q.is_online());
+        assert_eq!(q.cpu(), 3);
+        // One handle of either kind per CPU.
+        assert_eq!(
+            r.qsbr_handle(3).unwrap_err(),
+            UndefError::CpuAlreadyClaimed { cpu: 3 }
+        );
+        assert_eq!(
+            r.claim_cpu(3).unwrap_err(),
+            UndefError::CpuAlreadyClaimed { cpu: 3 }
+        );
+        let c = r.claim_cpu(2).unwrap();
+        assert_eq!(
+            r.qsbr_handle(2).unwrap_err(),
+            UndefError::CpuAlreadyClaimed { cpu: 2 }
+        );
+        drop(c);
+        let log = Arc::default();
+        let g = q.register(counting(
+            "h",
+            0x0FE8_0F10,
+            0x0E00_0E10,
+            HookResult::Handled,
+            &log,
+        ));
+        assert!(q.is_online(), "register restores the online state");
+        let mut f1 = TrapFrame::new(3, SVC_MODE, 0x100);
+        let mut f2 = f1.clone();
+        let via_qsbr = q.route_instruction(&mut f1, 0xEE10_0E10, InstrSize::Four);
+        let via_router = r.route_instruction(&mut f2, 0xEE10_0E10, InstrSize::Four);
+        assert_eq!(via_qsbr, via_router);
+        assert_eq!(via_qsbr.hook(), Some(g.hook()));
+        assert_eq!((f1.pc(), f2.pc()), (0x104, 0x104));
+        // Offline, it still routes (through the owned-slot path) with the same result.
+        q.offline();
+        assert!(!q.is_online());
+        let mut f3 = TrapFrame::new(3, SVC_MODE, 0x100);
+        assert_eq!(
+            q.route_instruction(&mut f3, 0xEE10_0E10, InstrSize::Four),
+            via_router
+        );
+        q.quiescent(); // no-op offline: stays offline
+        assert!(!q.is_online());
+        q.online();
+        q.online(); // idempotent
+        assert!(q.is_online());
+        q.unregister(g);
+        assert!(q.is_online(), "unregister restores the online state");
+        assert!(!q
+            .route_instruction(&mut f1, 0xEE10_0E10, InstrSize::Four)
+            .is_handled());
+        assert!(format!("{q:?}").contains("online: true"));
+        // with_offline restores an offline handle to offline.
+        q.offline();
+        assert!(q.with_offline(|| 7) == 7 && !q.is_online());
+        // Dropping releases the slot, for either kind of handle.
+        drop(q);
+        let q2 = r.qsbr_handle(3).unwrap();
+        assert!(core::ptr::eq(
+            Arc::as_ptr(&q2.router().inner),
+            Arc::as_ptr(&r.inner)
+        ));
+        drop(q2);
+        drop(r.claim_cpu(3).unwrap());
+    }
+
+    #[test]
+    fn writer_waits_for_an_online_handle_until_it_reports() {
+        use std::sync::atomic::AtomicUsize;
+        let r = UndefRouter::new();
+        let calls = Arc::new(AtomicUsize::new(0));
+        let mut q = r.qsbr_handle(5).unwrap();
+        // This thread holds an online handle: register through it (offline meanwhile).
+        let g = q.register(skip_hook("h", &calls));
+        let mut f = TrapFrame::new(5, USR_MODE, 0);
+        assert!(q.route_instruction(&mut f, 0, InstrSize::Four).is_handled());
+        // The old snapshot holds a clone of the handler (and its `calls` Arc) until the
+        // writer frees it: watch the count to see when it is freed.
+        let before = Arc::strong_count(&calls);
+        let (done, t) = spawn_flagged(move || g.unregister());
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        assert!(
+            !done.load(Ordering::SeqCst),
+            "writer did not wait for the handle"
+        );
+        assert_eq!(Arc::strong_count(&calls), before, "freed before the report");
+        q.quiescent();
+        wait_for(&done);
+        t.join().unwrap();
+        assert_eq!(Arc::strong_count(&calls), 1, "old snapshot freed");
+        assert!(!q.route_instruction(&mut f, 0, InstrSize::Four).is_handled());
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn writer_waits_for_an_online_handle_until_it_routes_or_drops() {
+        let r = UndefRouter::new();
+        let mut q = r.qsbr_handle(0).unwrap();
+        let r2 = r.clone();
+        let (done, t) = spawn_flagged(move || {
+            drop(r2.register(UndefHook::debug_reg_hook("h", |_, _| HookResult::Handled)))
+        });
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        assert!(!done.load(Ordering::SeqCst));
+        // A route reports at its end (it may run on either snapshot).
+        let mut f = TrapFrame::new(0, USR_MODE, 0);
+        q.route_instruction(&mut f, 0, InstrSize::Four);
+        // The writer registers then unregisters: the second grace period needs another
+        // report; dropping the handle (offline) gives it.
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        drop(q);
+        wait_for(&done);
+        t.join().unwrap();
+    }
+
+    #[test]
+    fn writer_does_not_wait_for_offline_handles() {
+        let r = UndefRouter::new();
+        let mut q = r.qsbr_handle(1).unwrap();
+        q.offline();
+        // Writers on this thread and others complete although q never reports.
+        let g = r.register(UndefHook::debug_reg_hook("h", |_, _| HookResult::Handled));
+        let r2 = r.clone();
+        let (done, t) = spawn_flagged(move || {
+            drop(r2.register(UndefHook::debug_reg_hook("h2", |_, _| HookResult::Handled)))
+        });
+        wait_for(&done);
+        t.join().unwrap();
+        drop(g);
+        assert!(r.hooks().is_empty());
+        // Back online, writers wait for it again; QsbrRouter::register does not deadlock
+        // on its own handle.
+        q.online();
+        let g = q.register(UndefHook::debug_reg_hook("h3", |_, _| HookResult::Handled));
+        q.unregister(g);
+        assert!(q.with_offline(|| r.hooks().is_empty()));
+    }
+
+    #[test]
+    fn qsbr_no_call_after_unregister_returns() {
+        use std::sync::atomic::{AtomicBool, AtomicUsize};
+        for round in 0..20u32 {
+            let r = UndefRouter::new();
+            let calls = Arc::new(AtomicUsize::new(0));
+            let stop = Arc::new(AtomicBool::new(false));
+            let g = r.register(skip_hook("victim", &calls));
+            let workers: Vec<_> = (0..2u32)
+                .map(|cpu| {
+                    let (r, stop) = (r.clone(), Arc::clone(&stop));
+                    std::thread::spawn(move || {
+                        let mut q = r.qsbr_handle(cpu).unwrap();
+                        let mut handled = 0usize;
+                        let mut n = 0u32;
+                        while !stop.load(Ordering::SeqCst) {
+                            let mut f = TrapFrame::new(cpu, USR_MODE, 0);
+                            let out = q.route_instruction(&mut f, 0, InstrSize::Four);
+                            handled += usize::from(out.is_handled());
+                            assert_eq!(out.is_handled(), f.pc() == 4);
+                            n = n.wrapping_add(1);
+                            // Exercise offline/online transitions while racing writers.
+                            if (n + round) % 97 == 0 {
+                                q.offline();
+                                std::thread::yield_now();
+                                q.online();
+                            }
+                        }
+                        handled
+                    })
+                })
+                .collect();
+            while calls.load(Ordering::SeqCst) < 200 {
+                std::thread::yield_now();
+            }
+            g.unregister();
+            let frozen = calls.load(Ordering::SeqCst);
+            for _ in 0..200 {
+                std::thread::yield_now();
+            }
+            assert_eq!(
+                calls.load(Ordering::SeqCst),
+                frozen,
+                "call after unregister"
+            );
+            stop.store(true, Ordering::SeqCst);
+            let handled: usize = workers.into_iter().map(|w| w.join().unwrap()).sum();
+            assert_eq!(handled, frozen, "lost or doubled call");
+        }
     }
 }

@@ -22,6 +22,16 @@ pub(crate) fn relax() {
     core::hint::spin_loop();
 }
 
+/// A `SeqCst` fence (loom's under `cfg(loom)`), for the QSBR `online()` /
+/// writer store-buffering pair (`rcu.rs`). Never on the routing hot path.
+#[inline]
+pub(crate) fn full_fence() {
+    #[cfg(loom)]
+    fence(Ordering::SeqCst);
+    #[cfg(not(loom))]
+    core::sync::atomic::fence(Ordering::SeqCst);
+}
+
 /// Ordering of the store-buffering ("Dekker") pair between a router entering its
 /// read-side section and a writer publishing a new snapshot.
 ///
