@@ -132,9 +132,13 @@ const _: () = assert!(core::mem::size_of::<SnapshotHeader>() == 40);
 const _: () = assert!(core::mem::size_of::<SnapshotPayload>() == 304);
 const _: () = assert!(SNAPSHOT_SIZE == 344 && SNAPSHOT_SIZE % 8 == 0);
 
-/// Bits of the `flags` word a [`DebugState`] can hold (RXfull, TXfull,
-/// OSLK, DLK, SPD, PU, SR, DBGSWENABLE, NS, monitor debug blocked).
-const FLAG_BITS: u16 = 0x03FF;
+/// Bits of the `flags` word a [`DebugState`] can hold: every flag
+/// `state.rs` defines (keep this list in step with it; the round-trip tests
+/// set each one through its public setter).
+const FLAG_BITS: u16 = {
+    use crate::state::flag::*;
+    RXFULL | TXFULL | OSLK | DLK | SPD | PU | SR | SWENABLE | NS | MON_BLOCKED
+};
 const DSCR_RXFULL: u32 = 1 << 30;
 const DSCR_TXFULL: u32 = 1 << 29;
 /// DBGDSCR.MOE: written by debug events (and UNKNOWN at a v8 reset).

@@ -85,6 +85,9 @@ fn round_trip_every_preset() {
         s.set_double_lock(true);
         s.external_write_dtrrx(7);
         round_trip(m, &s);
+        s.set_monitor_debug_blocked(true);
+        s.set_nonsecure(false);
+        round_trip(m, &s);
         s.power_down();
         round_trip(m, &s);
     }
@@ -444,6 +447,8 @@ proptest! {
                 3 => s.wfi(m),
                 4 => s.warm_reset(m),
                 5 if value % 8 == 0 => s.power_up(m, UnknownFill::Seeded(u64::from(value))),
+                6 => s.set_monitor_debug_blocked(value & 1 != 0),
+                7 => s.set_double_lock(value & 1 != 0),
                 _ => {}
             }
         }
