@@ -4,10 +4,13 @@
 //! * `route/{router,mutex}/{1,8,64}`: one thread, n hooks registered, the matching hook
 //!   registered last (so the scan visits all n). Targets: ≤ 5 ns at 1, ≤ 20 ns at 64.
 //! * `route/cpu_handle/{1,8,64}`: the same through a per-vCPU `CpuRouter` handle.
-//! * `contended/{router,cpu_handle,mutex}/8`: two threads route at once (CPUs 0 and 1) while a
-//!   third registers and unregisters a hook in a loop; the figure is the mean time per
-//!   route per routing thread (`iter_custom`). Target: within 2× of the single-thread
-//!   figure.
+//! * `route/qsbr/{1,8,64}`: the same through an online `QsbrRouter` handle (barrier-free
+//!   read; each route ends with its implicit quiescent-state report, included).
+//! * `contended/{router,cpu_handle,qsbr,mutex}/8`: two threads route at once (CPUs 0 and
+//!   1) while a third registers and unregisters a hook in a loop; the figure is the mean
+//!   time per route per routing thread (`iter_custom`). Target: within 2× of the
+//!   single-thread figure. The QSBR threads report a quiescent state at the end of every
+//!   route (without it the writer would wait forever); the cost is in the figure.
 //!
 //! Both designs run the same handler (advance the PC by 4, return Handled) and the
 //! baseline also walks earliest-first and stops at the first match (the kernel's
@@ -141,6 +144,23 @@ fn single_thread(c: &mut Criterion) {
             });
         });
         drop(handle);
+        let mut qsbr = router
+            .qsbr_handle(0)
+            .expect("cpu 0 is in range and unclaimed");
+        g.bench_with_input(BenchmarkId::new("qsbr", n), &n, |b, _| {
+            let mut frame = TrapFrame::new(0, SVC_MODE, 0x8000);
+            b.iter(|| {
+                let out = qsbr.route_instruction(
+                    black_box(&mut frame),
+                    black_box(TRAPPED),
+                    InstrSize::Four,
+                );
+                black_box(out)
+            });
+        });
+        // Before `_guards` unregister: an online handle on this thread would make this
+        // thread's writers wait for itself.
+        drop(qsbr);
         let base = mutex_with(n);
         g.bench_with_input(BenchmarkId::new("mutex", n), &n, |b, _| {
             let mut frame = TrapFrame::new(0, SVC_MODE, 0x8000);
@@ -229,6 +249,28 @@ fn contended(c: &mut Criterion) {
         });
         g.bench_function(BenchmarkId::new("cpu_handle", n), |b| {
             b.iter_custom(|iters| contended_run(iters, &handle_loop, &churn));
+        });
+        let r4 = router.clone();
+        let qsbr_loop: RouteLoop = Arc::new(move |cpu, iters| {
+            // Online per batch (outside the timed loop); dropped (offline) at the end so
+            // the churning writer never waits for a finished thread.
+            let Ok(mut handle) = r4.qsbr_handle(cpu) else {
+                return Duration::ZERO;
+            };
+            let mut frame = TrapFrame::new(cpu, SVC_MODE, 0x8000);
+            let t0 = Instant::now();
+            for _ in 0..iters {
+                // Reports a quiescent state at its end: the writer waits for that.
+                black_box(handle.route_instruction(
+                    black_box(&mut frame),
+                    black_box(TRAPPED),
+                    InstrSize::Four,
+                ));
+            }
+            t0.elapsed()
+        });
+        g.bench_function(BenchmarkId::new("qsbr", n), |b| {
+            b.iter_custom(|iters| contended_run(iters, &qsbr_loop, &churn));
         });
     }
     {

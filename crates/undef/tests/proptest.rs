@@ -1,5 +1,6 @@
 //! Property tests: routing never panics for arbitrary instructions, CPSRs and hook sets,
-//! and agrees with a brute-force reference model of the kernel's matching rule.
+//! and agrees with a brute-force reference model of the kernel's matching rule, through
+//! the shared router, a `CpuRouter` and a `QsbrRouter` (online and offline).
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -156,6 +157,23 @@ proptest! {
         prop_assert_eq!(out, via_handle);
         prop_assert_eq!(&hf, &f);
         prop_assert_eq!(calls.lock().unwrap().clone(), expect_calls.clone());
+        // Through a QSBR handle (online: the barrier-free path), then offline (the
+        // owned-slot path): same result again.
+        calls.lock().unwrap().clear();
+        let mut qsbr = router.qsbr_handle(1).unwrap();
+        let mut qf = TrapFrame::new(0, cpsr, pc);
+        prop_assert_eq!(qsbr.route_instruction(&mut qf, instr, InstrSize::Four), out);
+        prop_assert_eq!(&qf, &f);
+        prop_assert_eq!(calls.lock().unwrap().clone(), expect_calls.clone());
+        calls.lock().unwrap().clear();
+        qsbr.offline();
+        let mut qf = TrapFrame::new(0, cpsr, pc);
+        prop_assert_eq!(qsbr.route_instruction(&mut qf, instr, InstrSize::Four), out);
+        prop_assert_eq!(&qf, &f);
+        prop_assert_eq!(calls.lock().unwrap().clone(), expect_calls.clone());
+        // Dropped before `_guards` unregister (an online handle on this thread would
+        // make this thread's writers wait for itself).
+        drop(qsbr);
         match (out, expect_handler) {
             (RouteOutcome::Handled { .. }, Some(_)) => {
                 prop_assert_eq!(f.pc(), pc.wrapping_add(4));
