@@ -281,15 +281,21 @@ impl DebugSnapshot {
     /// migration buffer, borrowed with zerocopy's
     /// [`FromBytes::mut_from_bytes`]), overwriting all of it in place.
     pub fn save_into(&mut self, model: &CoreModel, state: &DebugState) {
+        self.write(model.midr(), model.dbgdidr(), model_features(model), state);
+    }
+
+    /// Overwrites the snapshot with `state` and the model identity words.
+    #[inline]
+    fn write(&mut self, midr: u32, dbgdidr: u32, features: u32, state: &DebugState) {
         *self = DebugSnapshot {
             header: SnapshotHeader {
                 magic: MAGIC,
                 version: U16::new(FORMAT_VERSION),
                 reserved0: U16::ZERO,
                 size: U32::new(SNAPSHOT_SIZE as u32),
-                midr: U32::new(model.midr()),
-                dbgdidr: U32::new(model.dbgdidr()),
-                features: U32::new(model_features(model)),
+                midr: U32::new(midr),
+                dbgdidr: U32::new(dbgdidr),
+                features: U32::new(features),
                 reserved1: U32::ZERO,
                 checksum: U64::ZERO,
             },
@@ -468,12 +474,19 @@ impl DebugSnapshot {
     /// Every check of [`DebugSnapshot::restore`].
     #[inline]
     fn validate(&self, model: &CoreModel) -> Result<(), DbgRegsError> {
+        self.validate_with(&SnapshotModel::new(model))
+    }
+
+    /// [`DebugSnapshot::validate`] with the model's facts precomputed.
+    #[inline]
+    fn validate_with(&self, sm: &SnapshotModel<'_>) -> Result<(), DbgRegsError> {
+        let model = sm.model();
         self.check_envelope()?;
         let h = &self.header;
         let ids = [
-            ("MIDR", h.midr.get(), model.midr()),
-            ("DBGDIDR", h.dbgdidr.get(), model.dbgdidr()),
-            ("features", h.features.get(), model_features(model)),
+            ("MIDR", h.midr.get(), sm.midr),
+            ("DBGDIDR", h.dbgdidr.get(), sm.dbgdidr),
+            ("features", h.features.get(), sm.features),
         ];
         for (field, snapshot, ours) in ids {
             if snapshot != ours {
@@ -506,7 +519,7 @@ impl DebugSnapshot {
             let v = u32::from(u16::from_le_bytes(self.payload.reserved));
             return Err(bad("payload.reserved", 0, v, v));
         }
-        let canon = Canonical::new(model);
+        let canon = &sm.canon;
         let mut invalid = 0;
         canon.for_each_field(&self.payload, |_, _, value, canonical| {
             invalid |= value ^ canonical
@@ -558,10 +571,62 @@ impl DebugSnapshot {
     }
 }
 
+/// A core model's snapshot facts computed once — its identity words
+/// (MIDR, DBGDIDR, [`model_features`]) and the writable masks a restore
+/// checks against — for a VMM that saves and restores many vCPUs of the
+/// same model. [`SnapshotModel::save_into`] and
+/// [`SnapshotModel::restore_into`] are [`DebugSnapshot::save_into`] and
+/// [`DebugSnapshot::restore_into`] without recomputing them.
+#[derive(Debug, Clone, Copy)]
+pub struct SnapshotModel<'m> {
+    canon: Canonical<'m>,
+    midr: u32,
+    dbgdidr: u32,
+    features: u32,
+}
+
+impl<'m> SnapshotModel<'m> {
+    /// The facts of `model`.
+    pub fn new(model: &'m CoreModel) -> SnapshotModel<'m> {
+        SnapshotModel {
+            canon: Canonical::new(model),
+            midr: model.midr(),
+            dbgdidr: model.dbgdidr(),
+            features: model_features(model),
+        }
+    }
+
+    /// The model.
+    pub fn model(&self) -> &'m CoreModel {
+        self.canon.model
+    }
+
+    /// [`DebugSnapshot::save_into`] for this model.
+    pub fn save_into(&self, snap: &mut DebugSnapshot, state: &DebugState) {
+        snap.write(self.midr, self.dbgdidr, self.features, state);
+    }
+
+    /// [`DebugSnapshot::restore_into`] for this model: every check first,
+    /// `out` written only if all pass.
+    ///
+    /// # Errors
+    /// As [`DebugSnapshot::restore`].
+    pub fn restore_into(
+        &self,
+        snap: &DebugSnapshot,
+        out: &mut DebugState,
+    ) -> Result<(), DbgRegsError> {
+        snap.validate_with(self)?;
+        snap.write_state(out);
+        Ok(())
+    }
+}
+
 /// What a vCPU of one model can hold: each register's canonical form is
 /// the value under its writable mask (BCR normalised as a write stores
 /// it), zero for registers the model lacks, unknown flags clear. A state is
 /// possible exactly when every field equals its canonical form.
+#[derive(Debug, Clone, Copy)]
 struct Canonical<'m> {
     model: &'m CoreModel,
     bcr_mask: u32,
@@ -575,8 +640,8 @@ struct Canonical<'m> {
     ossrr_pos: u32,
 }
 
-impl Canonical<'_> {
-    fn new(model: &CoreModel) -> Canonical<'_> {
+impl<'m> Canonical<'m> {
+    fn new(model: &'m CoreModel) -> Canonical<'m> {
         let v8 = model.version().is_v8();
         let has_ossrr = model.version().is_v7_0() && model.os_lock() == OsLockModel::SaveRestore;
         let all_if = |on: bool, mask: u32| if on { mask } else { 0 };

@@ -552,3 +552,42 @@ fn restore_into_writes_only_on_success() {
     assert!(snap.restore_into(model("cortex-a9"), &mut target).is_err());
     assert_eq!(target, before);
 }
+
+#[test]
+fn snapshot_model_facts_match_the_plain_calls() {
+    use dbgregs::snapshot::SnapshotModel;
+    for m in CoreModel::presets() {
+        let sm = SnapshotModel::new(m);
+        assert_eq!(sm.model(), m);
+        let s = programmed(m, UnknownFill::Seeded(31));
+        let mut a = DebugSnapshot::save(m, &DebugState::cold_reset(m, UnknownFill::Zero));
+        sm.save_into(&mut a, &s);
+        assert_eq!(a, DebugSnapshot::save(m, &s), "{}", m.name());
+        let mut out = DebugState::cold_reset(m, UnknownFill::Zero);
+        sm.restore_into(&a, &mut out).unwrap();
+        assert_eq!(out, s);
+    }
+    // Same refusals as restore: another model, and a forged bad value.
+    let a15 = model("cortex-a15");
+    let snap = DebugSnapshot::save(a15, &programmed(a15, UnknownFill::Zero));
+    let a9_facts = SnapshotModel::new(model("cortex-a9"));
+    let mut out = DebugState::cold_reset(a15, UnknownFill::Zero);
+    let before = out;
+    assert_eq!(
+        a9_facts.restore_into(&snap, &mut out).unwrap_err(),
+        snap.restore(model("cortex-a9")).unwrap_err()
+    );
+    let mut bytes = snap.as_bytes().to_vec();
+    bytes[DSCR] |= 0x01; // DSCR bit 0 is never stored
+    forge(&mut bytes);
+    let bad = DebugSnapshot::from_bytes(&bytes).unwrap();
+    let err = SnapshotModel::new(a15)
+        .restore_into(bad, &mut out)
+        .unwrap_err();
+    assert_eq!(err, bad.restore(a15).unwrap_err());
+    assert!(matches!(
+        err,
+        DbgRegsError::SnapshotImpossibleValue { field: "dscr", .. }
+    ));
+    assert_eq!(out, before);
+}
