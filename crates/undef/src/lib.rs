@@ -81,6 +81,14 @@
 //! * `register`/`unregister` must not be called from inside a handler running on the
 //!   same router: they wait for the grace period, i.e. for that very handler (deadlock).
 //!   Routing from inside a handler is fine.
+//! * [`QsbrRouter`] handles (quiescent-state-based, see below) give the same guarantees;
+//!   in exchange, writers also wait until every **online** QSBR handle has reported a
+//!   quiescent state. The caller's obligation: a thread holding an online handle
+//!   reports at natural points (each route does; [`QsbrRouter::quiescent`] otherwise),
+//!   goes [`offline`](QsbrRouter::offline) before blocking or halting, and does not
+//!   itself register or unregister through the router while online (it would wait for
+//!   its own report: use [`QsbrRouter::register`] / [`QsbrRouter::unregister`] /
+//!   [`QsbrRouter::with_offline`], which go offline for the duration).
 //!
 //! These properties are model-checked with loom (`tests/loom.rs`).
 //!
@@ -95,6 +103,28 @@
 //! plain release store (one locked instruction per trap instead of two).
 //! Writers build a new snapshot, swap it in and wait until both epochs' counters (and
 //! every private slot marked with the old epoch) drain.
+//!
+//! # QSBR handles: a read side without barriers
+//! [`UndefRouter::qsbr_handle`] claims the same private slot and returns a
+//! [`QsbrRouter`] (liburcu's `urcu-qsbr`, the kernel's RCU for vCPU threads). While it
+//! is online, a route is an `Acquire` load of the snapshot pointer, the match and the
+//! call, then a quiescent-state report: an `Acquire` load of the grace-period counter
+//! and, only if a writer advanced it, a `Release` store to the handle's own cache line
+//! (no atomic read-modify-write, no fence). [`QsbrRouter::online`] costs a full fence;
+//! offline handles route through the locked path above. Writers, after the wait above,
+//! advance the counter, fence, and wait until every online handle reports the new
+//! value (or goes offline) before freeing the old snapshot.
+//!
+//! Why that is enough, in two sentences: a report is a `Release` store made after the
+//! handle's last use of any earlier snapshot, and reports the counter value it read
+//! with `Acquire` (which the writer's counter increment, sequenced after its pointer
+//! swap, releases), so a writer that reads the new value both sees every earlier use
+//! finished and knows every later pointer load by that handle returns the new snapshot.
+//! A handle coming online and a writer skipping it as offline form a store-buffering
+//! pair (its state store vs its next pointer load; the writer's swap vs its state
+//! load), which the `SeqCst` fences in `online()` and in the writer order: either the
+//! writer sees the handle online and waits, or the handle's next load sees the new
+//! snapshot. (`rcu.rs` has the full argument; loom checks it, `tests/loom.rs`.)
 //!
 //! `arc-swap` would give a lock-free load too, but (a) it needs `std` (thread-local debt
 //! lists), while this mechanism runs on `core` atomics + `alloc` and is the same code in

@@ -9,13 +9,19 @@
 //!   hook it called;
 //! * memory safety of snapshot reclamation (loom's `UnsafeCell` witness inside the
 //!   snapshot checks that the free happens after every reader's last access).
+//!
+//! The `qsbr_*` models check the same through `QsbrRouter` handles (barrier-free reads,
+//! quiescent reports, offline/online), where the witness proves the free happens after
+//! the reader's quiescent report (or offline store).
 #![cfg(loom)]
 #![allow(clippy::unwrap_used)]
 
 use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use loom::sync::Arc;
 use loom::thread;
-use undef::{HookResult, InstrSize, RouteOutcome, TrapFrame, UndefHook, UndefRouter, USR_MODE};
+use undef::{
+    HookResult, InstrSize, QsbrRouter, RouteOutcome, TrapFrame, UndefHook, UndefRouter, USR_MODE,
+};
 
 fn counting(name: &'static str, calls: &Arc<AtomicUsize>) -> UndefHook {
     let calls = Arc::clone(calls);
@@ -186,5 +192,94 @@ fn cpu_handle_and_shared_route_with_register_then_unregister() {
             "call after unregister"
         );
         assert_eq!(at_return, handled);
+    });
+}
+
+fn qsbr_route(handle: &mut QsbrRouter) -> bool {
+    let mut f = TrapFrame::new(handle.cpu(), USR_MODE, 0x8000);
+    let handled = handle
+        .route_instruction(&mut f, 0xEE10_0E10, InstrSize::Four)
+        .is_handled();
+    assert_eq!(handled, f.pc() == 0x8004);
+    handled
+}
+
+#[test]
+fn qsbr_route_racing_unregister() {
+    model(|| {
+        let router = UndefRouter::new();
+        let calls = Arc::new(AtomicUsize::new(0));
+        let guard = router.register(counting("h", &calls));
+        // Online from here: the writer below waits for its reports.
+        let mut handle = router.qsbr_handle(1).unwrap();
+        let t = thread::spawn(move || {
+            // Each route reports at its end; the second one starts after the first
+            // report, so it may see the new snapshot; dropping goes offline.
+            usize::from(qsbr_route(&mut handle)) + usize::from(qsbr_route(&mut handle))
+        });
+        guard.unregister();
+        let at_return = calls.load(Ordering::SeqCst);
+        let handled = t.join().unwrap();
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            at_return,
+            "call after unregister"
+        );
+        assert_eq!(at_return, handled, "lost or doubled call");
+    });
+}
+
+#[test]
+fn qsbr_no_call_lost_after_register_returns() {
+    model(|| {
+        let router = UndefRouter::new();
+        let calls = Arc::new(AtomicUsize::new(0));
+        let registered = Arc::new(AtomicBool::new(false));
+        let mut handle = router.qsbr_handle(0).unwrap();
+        let reg = Arc::clone(&registered);
+        let t = thread::spawn(move || {
+            let first = qsbr_route(&mut handle);
+            // The writer may need our report before `register` returns: wait offline
+            // (blocking while online would stall it), then come back online.
+            handle.offline();
+            while !reg.load(Ordering::Acquire) {
+                thread::yield_now();
+            }
+            handle.online();
+            let second = qsbr_route(&mut handle);
+            assert!(second, "route after register returned missed the hook");
+            usize::from(first) + usize::from(second)
+        });
+        let guard = router.register(counting("h", &calls));
+        registered.store(true, Ordering::Release);
+        let handled = t.join().unwrap();
+        assert_eq!(calls.load(Ordering::SeqCst), handled);
+        drop(guard);
+    });
+}
+
+#[test]
+fn qsbr_online_racing_unregister() {
+    model(|| {
+        let router = UndefRouter::new();
+        let calls = Arc::new(AtomicUsize::new(0));
+        let guard = router.register(counting("h", &calls));
+        let mut handle = router.qsbr_handle(1).unwrap();
+        handle.offline();
+        let t = thread::spawn(move || {
+            // Coming online races the writer's wait: either the writer sees us online
+            // and waits for our report, or our route must see the new snapshot.
+            handle.online();
+            usize::from(qsbr_route(&mut handle))
+        });
+        guard.unregister();
+        let at_return = calls.load(Ordering::SeqCst);
+        let handled = t.join().unwrap();
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            at_return,
+            "call after unregister"
+        );
+        assert_eq!(at_return, handled, "lost or doubled call");
     });
 }
