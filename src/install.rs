@@ -52,7 +52,7 @@
 
 use std::sync::Arc;
 
-use dbgregs::matching::{moe, AccessKind, DataAccess, DebugEvent, EventKind, InstructionFetch};
+use dbgregs::matching::{moe, DataAccess, DebugEvent, EventKind, InstructionFetch};
 use serde::Serialize;
 
 use crate::driver::{DriverCore, HwBreakpoint, DSCR_MDBGEN};
@@ -917,15 +917,6 @@ fn distance(addr: u32, val: u32, len: u8) -> u32 {
         low - addr
     } else {
         addr.saturating_sub(high)
-    }
-}
-
-/// The kind of data access a watchpoint type describes, for building
-/// synthetic accesses ([`AccessKind::Load`] for load/store).
-pub const fn access_kind(bp_type: BpType) -> AccessKind {
-    match bp_type {
-        BpType::Store => AccessKind::Store,
-        _ => AccessKind::Load,
     }
 }
 
