@@ -136,7 +136,7 @@ const fn it_bits(cpsr: u32) -> u32 {
 }
 
 /// CPSR with the IT state advanced by one instruction (ITAdvance()).
-#[inline]
+#[inline(always)]
 const fn it_advance(cpsr: u32) -> u32 {
     if cpsr & CPSR_T == 0 {
         return cpsr;
