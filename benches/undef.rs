@@ -6,9 +6,9 @@
 //! * `route/cpu_handle/{1,8,64}`: the same through a per-vCPU `CpuRouter` handle.
 //! * `route/qsbr/{1,8,64}`: the same through an online `QsbrRouter` handle (barrier-free
 //!   read; each route ends with its implicit quiescent-state report, included).
-//! * `contended/{router,cpu_handle,qsbr,mutex}/8`: two threads route at once (CPUs 0 and
-//!   1) while a third registers and unregisters a hook in a loop; the figure is the mean
-//!   time per route per routing thread (`iter_custom`). Target: within 2× of the
+//! * `contended/{router,cpu_handle,qsbr,mutex}/8`: two threads route at once (CPU 0 and
+//!   CPU 1) while a third registers and unregisters a hook in a loop; the figure is the
+//!   mean time per route per routing thread (`iter_custom`). Target: within 2× of the
 //!   single-thread figure. The QSBR threads report a quiescent state at the end of every
 //!   route (without it the writer would wait forever); the cost is in the figure.
 //!
