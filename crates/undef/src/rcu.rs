@@ -260,15 +260,19 @@ impl<T> RcuCell<T> {
     /// The caller must own the claim on `index` and must not be inside another section
     /// or QSBR state change through the same slot (the `&mut` receiver of `QsbrRouter`
     /// methods ensures both). `f` cannot keep the reference: its result type does not
-    /// depend on the borrow. Returns `None` if `index` is out of range.
+    /// depend on the borrow. An out-of-range `index` reads through the shared counters.
     #[inline]
-    pub(crate) fn read_qsbr<R>(&self, index: usize, f: impl FnOnce(&T) -> R) -> Option<R> {
-        let slot = self.owned.get(index)?;
+    pub(crate) fn read_qsbr<R>(&self, index: usize, f: impl FnOnce(&T) -> R) -> R {
+        let Some(slot) = self.owned.get(index) else {
+            return f(&self.read(u32::try_from(index).unwrap_or(u32::MAX)));
+        };
         // Only the owner (us) writes `qsbr`, so a relaxed load reads our own last store.
         let mine = slot.qsbr.load(Ordering::Relaxed);
         if mine == QSBR_OFFLINE {
-            let guard = self.read_owned(index)?;
-            return Some(f(&guard));
+            return match self.read_owned(index) {
+                Some(guard) => f(&guard),
+                None => f(&self.read(u32::try_from(index).unwrap_or(u32::MAX))),
+            };
         }
         let ptr = self.current.load(Ordering::Acquire);
         // SAFETY: `ptr` came from `Box::into_raw` and is never null. The slot is online
@@ -282,7 +286,7 @@ impl<T> RcuCell<T> {
         #[cfg(loom)]
         node.witness.with(|_| ());
         Self::report(&self.gp, &slot.qsbr, mine);
-        Some(out)
+        out
     }
 
     /// The quiescent-state report: publish the current `gp` if it moved.

@@ -596,16 +596,10 @@ impl QsbrRouter {
     ) -> RouteOutcome {
         let inner = &self.router.inner;
         let fallback = inner.fallback;
-        match inner.hooks.read_qsbr(self.cpu as usize, |snap| {
+        // The index was checked by `qsbr_handle`; `read_qsbr` stays correct regardless.
+        inner.hooks.read_qsbr(self.cpu as usize, |snap| {
             route_in(snap, fallback, frame, instr, size)
-        }) {
-            Some(out) => out,
-            // Unreachable: `qsbr_handle` checked the index. Stay correct regardless.
-            None => {
-                let snap = inner.hooks.read(self.cpu);
-                route_in(&snap, fallback, frame, instr, size)
-            }
-        }
+        })
     }
 
     /// As [`UndefRouter::route`].
