@@ -240,6 +240,28 @@ pub fn step<G: GuestRegs + ?Sized>(
     guest: &mut G,
     trap: Trap,
 ) -> Result<StepOutcome, DbgRegsError> {
+    // A32 words (what a VMM on an AArch32 host traps) take a path without
+    // the other decoders; the other forms go out of line.
+    match trap {
+        Trap::A32(w) => match crate::decode::decode_a32(w) {
+            Some(access) => Ok(step_access(model, state, guest, &access)),
+            None => Err(DbgRegsError::NotCp14 {
+                kind: "A32 word",
+                word: w as u64,
+            }),
+        },
+        _ => step_other_trap(model, state, guest, trap),
+    }
+}
+
+/// [`step`] for T32 words, syndromes and decoded accesses.
+#[inline(never)]
+fn step_other_trap<G: GuestRegs + ?Sized>(
+    model: &CoreModel,
+    state: &mut DebugState,
+    guest: &mut G,
+    trap: Trap,
+) -> Result<StepOutcome, DbgRegsError> {
     let access = decode_trap(trap)?;
     Ok(step_access(model, state, guest, &access))
 }
