@@ -1,6 +1,6 @@
 //! loom model check of register/unregister racing `route`.
 //!
-//! Run: `RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target-d-loom cargo test -p undef --release --test loom`
+//! Run: `RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target-i-loom cargo test -p undef --release --test loom`
 //!
 //! Properties (crate docs, "Concurrency guarantees"):
 //! * no handler call runs or starts after `unregister` returns;
@@ -41,7 +41,7 @@ fn route_once(router: &UndefRouter, cpu: u32) -> RouteOutcome {
 }
 
 /// Exhaustive exploration (no preemption bound unless `LOOM_MAX_PREEMPTIONS` is set):
-/// all six models together take about 20 s in release mode on the 2-core CI machine.
+/// all nine models together take about 15–25 s in release mode on the 2-core CI machine.
 fn model(f: impl Fn() + Sync + Send + 'static) {
     loom::model::Builder::new().check(f);
 }
