@@ -21,14 +21,13 @@ pub(crate) type Pattern = (u32, u32, u32, u32);
 const POSITIONS: u8 = 8;
 
 pub(crate) struct Matcher {
-    /// Number of 64-hook words.
-    words: usize,
-    /// Per word: the bits that stand for real hooks.
+    /// Per 64-hook word: the bits that stand for real hooks.
     live: Vec<u64>,
     /// The constrained byte positions, in table order.
     positions: Vec<u8>,
-    /// `tables[(w * positions.len() + pi) * 256 + byte]`.
-    tables: Vec<u64>,
+    /// `tables[w * positions.len() + pi][byte]`: one 256-entry table per word and
+    /// constrained position (indexed by a byte, so never out of bounds).
+    tables: Vec<[u64; 256]>,
 }
 
 /// Byte `p` of the 64-bit key `cpsr:instr` (positions 0–3 instruction, 4–7 CPSR).
@@ -53,56 +52,60 @@ impl Matcher {
             .collect();
         let mut live = vec![0u64; words];
         for h in 0..n {
-            live[h / 64] |= 1 << (h % 64);
+            if let Some(w) = live.get_mut(h / 64) {
+                *w |= 1 << (h % 64);
+            }
         }
-        let mut tables = vec![0u64; words * positions.len() * 256];
+        let mut tables = vec![[0u64; 256]; words * positions.len()];
         for (h, pat) in patterns.iter().enumerate() {
             let (w, bit) = (h / 64, 1u64 << (h % 64));
             for (pi, &p) in positions.iter().enumerate() {
                 let (m, v) = pattern_byte(p, pat);
-                let base = (w * positions.len() + pi) * 256;
-                for byte in 0..256u32 {
+                let Some(table) = tables.get_mut(w * positions.len() + pi) else {
+                    continue; // unreachable: sized above
+                };
+                for (byte, set) in (0u32..).zip(table.iter_mut()) {
                     if (byte ^ v) & m == 0 {
-                        tables[base + byte as usize] |= bit;
+                        *set |= bit;
                     }
                 }
             }
         }
         Self {
-            words,
             live,
             positions,
             tables,
         }
     }
 
-    /// The set of matching hooks among those of word `w`.
+    /// The set of matching hooks among those of one word: its live bits ANDed with
+    /// its tables' sets for the key's bytes.
     #[inline(always)]
-    fn match_word(&self, w: usize, key: u64) -> u64 {
-        let mut acc = self.live.get(w).copied().unwrap_or(0);
-        let base = w * self.positions.len();
-        for (pi, &p) in self.positions.iter().enumerate() {
-            let idx = (base + pi) * 256 + byte_of(p, key);
-            // In range by construction; a miss would only ever mean "no match".
-            acc &= self.tables.get(idx).copied().unwrap_or(0);
+    fn match_word(&self, live: u64, tables: &[[u64; 256]], key: u64) -> u64 {
+        let mut acc = live;
+        for (table, &p) in tables.iter().zip(&self.positions) {
+            // `byte_of` is < 256: no bounds check.
+            acc &= table[byte_of(p, key)];
         }
         acc
     }
 
-    /// Index of the earliest-registered hook at index ≥ `from` that matches.
+    /// Index of the earliest-registered hook at index ≥ `from` that matches the key
+    /// `cpsr:instr` (`(u64::from(cpsr) << 32) | u64::from(instr)`).
     #[inline]
-    pub(crate) fn first_match(&self, from: usize, instr: u32, cpsr: u32) -> Option<usize> {
-        let key = (u64::from(cpsr) << 32) | u64::from(instr);
+    pub(crate) fn first_match(&self, from: usize, key: u64) -> Option<usize> {
         let start = from / 64;
-        for w in start..self.words {
-            let mut bits = self.match_word(w, key);
-            if w == start {
-                // `from % 64 < 64`, so the shift is in range.
-                bits &= u64::MAX << (from % 64);
-            }
+        let live = self.live.get(start..)?;
+        let np = self.positions.len();
+        // `from % 64 < 64`, so the shift is in range; it applies to the first word.
+        let mut first = u64::MAX << (from % 64);
+        for (w, &l) in (start..).zip(live) {
+            let tables = self.tables.get(w * np..(w + 1) * np).unwrap_or(&[]);
+            let bits = self.match_word(l, tables, key) & first;
             if bits != 0 {
                 return Some(w * 64 + bits.trailing_zeros() as usize);
             }
+            first = u64::MAX;
         }
         None
     }
@@ -153,8 +156,9 @@ mod tests {
                 };
                 let cpsr = if k % 2 == 0 { 0x10 } else { 0x33 };
                 for from in [0, 1, 63, 64, 65, 129, 131] {
+                    let key = (u64::from(cpsr) << 32) | u64::from(instr);
                     assert_eq!(
-                        m.first_match(from, instr, cpsr),
+                        m.first_match(from, key),
                         linear(&pats, from, instr, cpsr),
                         "n {n} instr {instr:#x} cpsr {cpsr:#x} from {from}"
                     );
@@ -168,12 +172,12 @@ mod tests {
         let m = Matcher::build(&[(0, 0, 0, 0), (0, 0, 0, 0)]);
         assert!(m.positions.is_empty());
         assert!(m.tables.is_empty());
-        assert_eq!(m.first_match(0, 0xFFFF_FFFF, 0), Some(0));
-        assert_eq!(m.first_match(1, 0, 0x1f), Some(1));
-        assert_eq!(m.first_match(2, 0, 0), None);
+        assert_eq!(m.first_match(0, 0xFFFF_FFFF), Some(0));
+        assert_eq!(m.first_match(1, 0x1f << 32), Some(1));
+        assert_eq!(m.first_match(2, 0), None);
         // The debug-register hook constrains all four instruction bytes, no CPSR byte.
         let m = Matcher::build(&[(0x0FE8_0F10, 0x0E00_0E10, 0, 0)]);
         assert_eq!(m.positions, vec![0, 1, 2, 3]);
-        assert_eq!(m.tables.len(), 4 * 256);
+        assert_eq!(m.tables.len(), 4);
     }
 }

@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 use crate::error::UndefError;
 use crate::fetch::{fetch_instruction, InstructionMemory};
 use crate::frame::{Consequence, InstrSize, TrapFrame};
-use crate::hook::{HookId, HookRef, HookResult, UndefHook};
+use crate::hook::{Handler, HookId, HookRef, HookResult, UndefHook};
 use crate::matcher::{Matcher, Pattern};
 use crate::rcu::RcuCell;
 use crate::sync::{AtomicU64, Ordering, WriterLock};
@@ -105,29 +105,139 @@ pub struct HookInfo {
     pub cpsr_val: u32,
 }
 
+/// Above this many hooks, matching uses the bitset [`Matcher`]; up to it, a linear scan
+/// of the flat pattern array (one AND and one compare per hook, no tables).
+const LINEAR_MAX: usize = 16;
+
+/// A hook's pattern packed over the 64-bit key `cpsr:instr`: it matches when
+/// `key & mask == val`.
+#[derive(Clone, Copy)]
+struct Packed {
+    mask: u64,
+    val: u64,
+}
+
+/// What the hot path needs of a hook besides its pattern.
+struct Entry {
+    hook: HookRef,
+    handler: Handler,
+}
+
 /// One immutable published hook list, in registration order (earliest first).
 struct Snapshot {
-    matcher: Matcher,
+    /// Patterns, one per hook, same order as `entries`.
+    packed: Vec<Packed>,
+    /// Identity and handler, one per hook.
+    entries: Vec<Entry>,
+    /// Only for more than [`LINEAR_MAX`] hooks.
+    matcher: Option<Matcher>,
+    /// The hooks as registered (listing and copy-on-write).
     hooks: Vec<(HookId, UndefHook)>,
+}
+
+/// The 64-bit matching key `cpsr:instr`.
+#[inline(always)]
+fn key_of(instr: u32, cpsr: u32) -> u64 {
+    (u64::from(cpsr) << 32) | u64::from(instr)
 }
 
 impl Snapshot {
     fn build(hooks: Vec<(HookId, UndefHook)>) -> Self {
-        let patterns: Vec<Pattern> = hooks
+        let packed = hooks
             .iter()
-            .map(|(_, h)| (h.instr_mask(), h.instr_val(), h.cpsr_mask(), h.cpsr_val()))
+            .map(|(_, h)| Packed {
+                mask: key_of(h.instr_mask(), h.cpsr_mask()),
+                val: key_of(h.instr_val(), h.cpsr_val()),
+            })
             .collect();
+        let entries = hooks
+            .iter()
+            .map(|(id, h)| Entry {
+                hook: HookRef {
+                    id: *id,
+                    name: h.name(),
+                },
+                handler: Arc::clone(h.handler()),
+            })
+            .collect();
+        let matcher = (hooks.len() > LINEAR_MAX).then(|| {
+            let patterns: Vec<Pattern> = hooks
+                .iter()
+                .map(|(_, h)| (h.instr_mask(), h.instr_val(), h.cpsr_mask(), h.cpsr_val()))
+                .collect();
+            Matcher::build(&patterns)
+        });
         Self {
-            matcher: Matcher::build(&patterns),
+            packed,
+            entries,
+            matcher,
             hooks,
         }
     }
 
-    /// Index of the earliest-registered hook at index ≥ `from` that matches.
-    #[inline]
-    fn first_match(&self, from: usize, instr: u32, cpsr: u32) -> Option<usize> {
-        self.matcher.first_match(from, instr, cpsr)
+    /// The earliest-registered hook at index ≥ `from` that matches `key`, with its
+    /// index.
+    #[inline(always)]
+    fn next_match(&self, from: usize, key: u64) -> Option<(usize, &Entry)> {
+        match &self.matcher {
+            None => {
+                let pos = self
+                    .packed
+                    .get(from..)?
+                    .iter()
+                    .position(|p| key & p.mask == p.val)?;
+                let i = from + pos;
+                self.entries.get(i).map(|e| (i, e))
+            }
+            Some(m) => {
+                let i = m.first_match(from, key)?;
+                self.entries.get(i).map(|e| (i, e))
+            }
+        }
     }
+}
+
+/// Whether `debug` events can be enabled at all right now: the static maximum level
+/// (compile time) and the global maximum level filter (one relaxed load). The events
+/// themselves are emitted from `#[cold]` helpers, which check the callsite's interest.
+#[inline(always)]
+fn debug_possible() -> bool {
+    tracing::Level::DEBUG <= tracing::level_filters::STATIC_MAX_LEVEL
+        && tracing::Level::DEBUG <= tracing::level_filters::LevelFilter::current()
+}
+
+#[cold]
+#[inline(never)]
+fn trace_handled(cpu: u32, instr: u32, hook: &'static str, pc: u32) {
+    tracing::debug!(
+        cpu,
+        instr = %format_args!("{instr:#010x}"),
+        hook,
+        pc = %format_args!("{pc:#010x}"),
+        "undef trap handled"
+    );
+}
+
+#[cold]
+#[inline(never)]
+fn trace_declined(cpu: u32, instr: u32, hook: &'static str) {
+    tracing::debug!(
+        cpu,
+        instr = %format_args!("{instr:#010x}"),
+        hook,
+        "undef hook declined"
+    );
+}
+
+#[cold]
+#[inline(never)]
+fn trace_unhandled(cpu: u32, instr: u32, hook: &'static str) {
+    tracing::debug!(
+        cpu,
+        instr = %format_args!("{instr:#010x}"),
+        hook,
+        "undef trap unhandled"
+    );
 }
 
 struct Inner {
@@ -631,8 +741,20 @@ fn fetch_logged<M: InstructionMemory + ?Sized>(
     })
 }
 
-/// The routing algorithm over one snapshot.
-#[inline]
+/// The state at the trap that the outcome and the traces use (a declining handler may
+/// change the frame; these may not change with it).
+#[derive(Clone, Copy)]
+struct TrapState {
+    instr: u32,
+    size: InstrSize,
+    cpsr: u32,
+    pc: u32,
+    cpu: u32,
+}
+
+/// The routing algorithm over one snapshot: the first matching hook inline, the rest
+/// (decline policy, nothing handled) out of line.
+#[inline(always)]
 fn route_in(
     snap: &Snapshot,
     fallback: Fallback,
@@ -642,64 +764,88 @@ fn route_in(
 ) -> RouteOutcome {
     // Matching and the consequence use the state at the trap, not what a declining
     // handler may have left in the frame.
-    let cpsr = frame.cpsr;
-    let pc = frame.pc();
-    let cpu = frame.cpu;
-    let mut from = 0;
-    let mut declined = None;
-    while let Some(i) = snap.first_match(from, instr, cpsr) {
-        let Some((id, hook)) = snap.hooks.get(i) else {
-            break; // unreachable: the matcher only reports indices of real hooks
-        };
-        let hook_ref = HookRef {
-            id: *id,
-            name: hook.name(),
-        };
-        match (hook.handler())(frame, instr) {
-            HookResult::Handled => {
-                tracing::debug!(
-                    cpu,
-                    instr = %format_args!("{instr:#010x}"),
-                    hook = hook_ref.name,
-                    pc = %format_args!("{:#010x}", frame.pc()),
-                    "undef trap handled"
-                );
-                return RouteOutcome::Handled {
-                    hook: hook_ref,
-                    instr,
-                    size,
-                };
-            }
-            HookResult::NotHandled => {
-                tracing::debug!(
-                    cpu,
-                    instr = %format_args!("{instr:#010x}"),
-                    hook = hook_ref.name,
-                    "undef hook declined"
-                );
-                declined = Some(hook_ref);
-                if fallback == Fallback::None {
-                    break;
-                }
-                from = i + 1;
-            }
-        }
-    }
-    let reason = match declined {
-        Some(h) => UnhandledReason::Declined(h),
-        None => UnhandledReason::NoMatchingHook,
-    };
-    tracing::debug!(
-        cpu,
-        instr = %format_args!("{instr:#010x}"),
-        hook = declined.map_or("no hook", |h| h.name),
-        "undef trap unhandled"
-    );
-    RouteOutcome::Unhandled {
-        reason,
+    let state = TrapState {
         instr,
         size,
-        consequence: Consequence::for_state(cpsr, pc),
+        cpsr: frame.cpsr,
+        pc: frame.pc(),
+        cpu: frame.cpu,
+    };
+    let key = key_of(instr, state.cpsr);
+    let Some((i, e)) = snap.next_match(0, key) else {
+        return unhandled(state, None);
+    };
+    match (e.handler)(frame, instr) {
+        HookResult::Handled => {
+            if debug_possible() {
+                trace_handled(state.cpu, instr, e.hook.name, frame.pc());
+            }
+            RouteOutcome::Handled {
+                hook: e.hook,
+                instr,
+                size,
+            }
+        }
+        HookResult::NotHandled => declined(snap, fallback, frame, state, key, i, e.hook),
+    }
+}
+
+/// After hook `i` (`hook`) declined: [`Fallback::NextMatching`] tries the later
+/// matching hooks in order; otherwise the trap is unhandled.
+#[inline(never)]
+fn declined(
+    snap: &Snapshot,
+    fallback: Fallback,
+    frame: &mut TrapFrame,
+    state: TrapState,
+    key: u64,
+    mut i: usize,
+    mut hook: HookRef,
+) -> RouteOutcome {
+    loop {
+        if debug_possible() {
+            trace_declined(state.cpu, state.instr, hook.name);
+        }
+        if fallback == Fallback::None {
+            return unhandled(state, Some(hook));
+        }
+        let Some((j, e)) = snap.next_match(i + 1, key) else {
+            return unhandled(state, Some(hook));
+        };
+        match (e.handler)(frame, state.instr) {
+            HookResult::Handled => {
+                if debug_possible() {
+                    trace_handled(state.cpu, state.instr, e.hook.name, frame.pc());
+                }
+                return RouteOutcome::Handled {
+                    hook: e.hook,
+                    instr: state.instr,
+                    size: state.size,
+                };
+            }
+            HookResult::NotHandled => (i, hook) = (j, e.hook),
+        }
+    }
+}
+
+/// The outcome when no hook handled the trap (`declined`: the last hook that declined).
+#[inline]
+fn unhandled(state: TrapState, declined: Option<HookRef>) -> RouteOutcome {
+    if debug_possible() {
+        trace_unhandled(
+            state.cpu,
+            state.instr,
+            declined.map_or("no hook", |h| h.name),
+        );
+    }
+    RouteOutcome::Unhandled {
+        reason: match declined {
+            Some(h) => UnhandledReason::Declined(h),
+            None => UnhandledReason::NoMatchingHook,
+        },
+        instr: state.instr,
+        size: state.size,
+        consequence: Consequence::for_state(state.cpsr, state.pc),
     }
 }
 
@@ -744,24 +890,31 @@ mod tests {
                 r.register(counting("h", m, v, HookResult::NotHandled, &log))
             })
             .collect();
-        let snap = r.inner.hooks.read(0);
-        for instr in [0u32, 3, 8, 9, 15, 16, 19, 0x8000_0005, 0x8000_0013] {
-            for from in 0..22 {
-                let expect = snap
-                    .hooks
-                    .iter()
-                    .enumerate()
-                    .skip(from)
-                    .find(|(_, (_, h))| h.matches(instr, 0))
-                    .map(|(i, _)| i);
-                assert_eq!(
-                    snap.first_match(from, instr, 0),
-                    expect,
-                    "{instr:#x} {from}"
-                );
+        let check = |r: &UndefRouter, linear: bool| {
+            let snap = r.inner.hooks.read(0);
+            assert_eq!(snap.matcher.is_none(), linear);
+            for instr in [0u32, 3, 8, 9, 15, 16, 19, 0x8000_0005, 0x8000_0013] {
+                for from in 0..22 {
+                    let expect = snap
+                        .hooks
+                        .iter()
+                        .enumerate()
+                        .skip(from)
+                        .find(|(_, (_, h))| h.matches(instr, 0))
+                        .map(|(i, _)| i);
+                    let got = snap.next_match(from, key_of(instr, 0));
+                    assert_eq!(got.map(|(i, _)| i), expect, "{instr:#x} {from}");
+                    if let (Some((i, e)), Some((id, _))) = (got, expect.map(|i| &snap.hooks[i])) {
+                        assert_eq!((e.hook.id, i), (*id, expect.unwrap_or(usize::MAX)));
+                    }
+                }
             }
-        }
-        drop(snap);
+        };
+        // 20 hooks: the bitset matcher; then 10: the linear scan.
+        check(&r, false);
+        let mut guards = guards;
+        guards.truncate(10);
+        check(&r, true);
         drop(guards);
     }
 
