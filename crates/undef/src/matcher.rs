@@ -96,11 +96,18 @@ impl Matcher {
     pub(crate) fn first_match(&self, from: usize, key: u64) -> Option<usize> {
         let start = from / 64;
         let live = self.live.get(start..)?;
-        let np = self.positions.len();
         // `from % 64 < 64`, so the shift is in range; it applies to the first word.
         let mut first = u64::MAX << (from % 64);
-        for (w, &l) in (start..).zip(live) {
-            let tables = self.tables.get(w * np..(w + 1) * np).unwrap_or(&[]);
+        let np = self.positions.len();
+        if np == 0 {
+            // No constrained byte: every live hook matches.
+            return live.iter().zip(start..).find_map(|(&l, w)| {
+                let bits = l & core::mem::replace(&mut first, u64::MAX);
+                (bits != 0).then(|| w * 64 + bits.trailing_zeros() as usize)
+            });
+        }
+        let words = self.tables.get(start * np..)?.chunks_exact(np);
+        for ((&l, tables), w) in live.iter().zip(words).zip(start..) {
             let bits = self.match_word(l, tables, key) & first;
             if bits != 0 {
                 return Some(w * 64 + bits.trailing_zeros() as usize);

@@ -707,7 +707,7 @@ impl QsbrRouter {
         let inner = &self.router.inner;
         let fallback = inner.fallback;
         // The index was checked by `qsbr_handle`; `read_qsbr` stays correct regardless.
-        inner.hooks.read_qsbr(self.cpu as usize, |snap| {
+        inner.hooks.read_qsbr(self.cpu as usize, move |snap| {
             route_in(snap, fallback, frame, instr, size)
         })
     }
@@ -742,14 +742,37 @@ fn fetch_logged<M: InstructionMemory + ?Sized>(
 }
 
 /// The state at the trap that the outcome and the traces use (a declining handler may
-/// change the frame; these may not change with it).
+/// change the frame; these may not change with it). Packed to keep few values live
+/// across the handler call.
 #[derive(Clone, Copy)]
 struct TrapState {
-    instr: u32,
+    /// The matching key `cpsr:instr`.
+    key: u64,
+    /// `pc:cpu`.
+    pc_cpu: u64,
     size: InstrSize,
-    cpsr: u32,
-    pc: u32,
-    cpu: u32,
+}
+
+impl TrapState {
+    #[inline(always)]
+    const fn instr(self) -> u32 {
+        self.key as u32
+    }
+
+    #[inline(always)]
+    const fn cpsr(self) -> u32 {
+        (self.key >> 32) as u32
+    }
+
+    #[inline(always)]
+    const fn pc(self) -> u32 {
+        (self.pc_cpu >> 32) as u32
+    }
+
+    #[inline(always)]
+    const fn cpu(self) -> u32 {
+        self.pc_cpu as u32
+    }
 }
 
 /// The routing algorithm over one snapshot: the first matching hook inline, the rest
@@ -764,21 +787,19 @@ fn route_in(
 ) -> RouteOutcome {
     // Matching and the consequence use the state at the trap, not what a declining
     // handler may have left in the frame.
+    let key = key_of(instr, frame.cpsr);
     let state = TrapState {
-        instr,
+        key,
+        pc_cpu: (u64::from(frame.pc()) << 32) | u64::from(frame.cpu),
         size,
-        cpsr: frame.cpsr,
-        pc: frame.pc(),
-        cpu: frame.cpu,
     };
-    let key = key_of(instr, state.cpsr);
     let Some((i, e)) = snap.next_match(0, key) else {
         return unhandled(state, None);
     };
     match (e.handler)(frame, instr) {
         HookResult::Handled => {
             if debug_possible() {
-                trace_handled(state.cpu, instr, e.hook.name, frame.pc());
+                trace_handled(state.cpu(), instr, e.hook.name, frame.pc());
             }
             RouteOutcome::Handled {
                 hook: e.hook,
@@ -786,7 +807,7 @@ fn route_in(
                 size,
             }
         }
-        HookResult::NotHandled => declined(snap, fallback, frame, state, key, i, e.hook),
+        HookResult::NotHandled => declined(snap, fallback, frame, state, i, e.hook),
     }
 }
 
@@ -798,28 +819,27 @@ fn declined(
     fallback: Fallback,
     frame: &mut TrapFrame,
     state: TrapState,
-    key: u64,
     mut i: usize,
     mut hook: HookRef,
 ) -> RouteOutcome {
     loop {
         if debug_possible() {
-            trace_declined(state.cpu, state.instr, hook.name);
+            trace_declined(state.cpu(), state.instr(), hook.name);
         }
         if fallback == Fallback::None {
             return unhandled(state, Some(hook));
         }
-        let Some((j, e)) = snap.next_match(i + 1, key) else {
+        let Some((j, e)) = snap.next_match(i + 1, state.key) else {
             return unhandled(state, Some(hook));
         };
-        match (e.handler)(frame, state.instr) {
+        match (e.handler)(frame, state.instr()) {
             HookResult::Handled => {
                 if debug_possible() {
-                    trace_handled(state.cpu, state.instr, e.hook.name, frame.pc());
+                    trace_handled(state.cpu(), state.instr(), e.hook.name, frame.pc());
                 }
                 return RouteOutcome::Handled {
                     hook: e.hook,
-                    instr: state.instr,
+                    instr: state.instr(),
                     size: state.size,
                 };
             }
@@ -833,8 +853,8 @@ fn declined(
 fn unhandled(state: TrapState, declined: Option<HookRef>) -> RouteOutcome {
     if debug_possible() {
         trace_unhandled(
-            state.cpu,
-            state.instr,
+            state.cpu(),
+            state.instr(),
             declined.map_or("no hook", |h| h.name),
         );
     }
@@ -843,9 +863,9 @@ fn unhandled(state: TrapState, declined: Option<HookRef>) -> RouteOutcome {
             Some(h) => UnhandledReason::Declined(h),
             None => UnhandledReason::NoMatchingHook,
         },
-        instr: state.instr,
+        instr: state.instr(),
         size: state.size,
-        consequence: Consequence::for_state(state.cpsr, state.pc),
+        consequence: Consequence::for_state(state.cpsr(), state.pc()),
     }
 }
 
