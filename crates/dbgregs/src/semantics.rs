@@ -655,14 +655,7 @@ pub fn read(
     reg: DebugRegister,
     ctx: AccessContext,
 ) -> AccessOutcome {
-    // The body of `read_inline`, not a call to it: the public function
-    // keeps the inlining it had (callers' own code stays as compact).
-    let out = match check_access(model, state, reg, Direction::Read, ctx) {
-        Err(r) => AccessOutcome::Undefined(r),
-        Ok(()) => read_checked(model, state, reg),
-    };
-    trace_access(reg, Direction::Read, 0, out);
-    out
+    read_inline(model, state, reg, ctx)
 }
 
 /// [`read()`], always inlined: the emulation step's copy, so the access
@@ -691,16 +684,7 @@ pub fn write(
     value: u32,
     ctx: AccessContext,
 ) -> AccessOutcome {
-    // The body of `write_inline` (see `read`).
-    let out = match check_access(model, state, reg, Direction::Write, ctx) {
-        Err(r) => AccessOutcome::Undefined(r),
-        Ok(()) => {
-            write_checked(model, state, reg, value);
-            AccessOutcome::Written
-        }
-    };
-    trace_access(reg, Direction::Write, value as u64, out);
-    out
+    write_inline(model, state, reg, value, ctx)
 }
 
 /// [`write()`], always inlined (see [`read_inline`]).
