@@ -215,13 +215,22 @@ const LANE_SEEDS: [u64; LANES] = [
 /// trip count the compiler unrolls.
 #[inline]
 fn checksum_snapshot(bytes: &[u8; SNAPSHOT_SIZE]) -> u64 {
-    const WORDS: usize = SNAPSHOT_SIZE / 8;
     let words: &[U64; WORDS] = zerocopy::transmute_ref!(bytes);
+    checksum_of_words(&words.map(U64::get))
+}
+
+/// Words in one snapshot.
+const WORDS: usize = SNAPSHOT_SIZE / 8;
+
+/// [`checksum_snapshot`] of the snapshot whose little-endian words are
+/// `words` (the checksum word is hashed as zero whatever it holds).
+#[inline(always)]
+fn checksum_of_words(words: &[u64; WORDS]) -> u64 {
     let w = |i: usize| {
         if i * 8 == CHECKSUM_OFFSET {
             0
         } else {
-            words[i].get()
+            words[i]
         }
     };
     let mut lanes = LANE_SEEDS;
@@ -285,41 +294,44 @@ impl DebugSnapshot {
     }
 
     /// Overwrites the snapshot with `state` and the model identity words.
+    ///
+    /// The snapshot is built as its 43 little-endian words in registers,
+    /// checksummed there and stored once: no read-back of freshly stored
+    /// narrower fields (which would defeat store forwarding).
     #[inline]
     fn write(&mut self, midr: u32, dbgdidr: u32, features: u32, state: &DebugState) {
-        *self = DebugSnapshot {
-            header: SnapshotHeader {
-                magic: MAGIC,
-                version: U16::new(FORMAT_VERSION),
-                reserved0: U16::ZERO,
-                size: U32::new(SNAPSHOT_SIZE as u32),
-                midr: U32::new(midr),
-                dbgdidr: U32::new(dbgdidr),
-                features: U32::new(features),
-                reserved1: U32::ZERO,
-                checksum: U64::ZERO,
-            },
-            payload: SnapshotPayload {
-                bvr: state.bvr.map(U32::new),
-                bcr: state.bcr.map(U32::new),
-                wvr: state.wvr.map(U32::new),
-                wcr: state.wcr.map(U32::new),
-                bxvr: state.bxvr,
-                dscr: U32::new(state.dscr),
-                dtrrx: U32::new(state.dtrrx),
-                dtrtx: U32::new(state.dtrtx),
-                vcr: U32::new(state.vcr),
-                wfar: U32::new(state.wfar),
-                oseccr: U32::new(state.oseccr),
-                prcr: state.prcr,
-                claim: state.claim,
-                dccint: state.dccint,
-                ossrr_pos: state.ossrr_pos,
-                flags: U16::new(state.flags),
-                reserved: [0; 2],
-            },
-        };
-        self.header.checksum = U64::new(checksum_snapshot(self.bytes_array()));
+        let pair = |lo: u32, hi: u32| u64::from(lo) | (u64::from(hi) << 32);
+        let mut w = [0u64; WORDS];
+        // Header: magic; version, reserved0, size; MIDR, DBGDIDR;
+        // features, reserved1; checksum (zero while hashing).
+        w[0] = u64::from_le_bytes(MAGIC);
+        w[1] = u64::from(FORMAT_VERSION) | ((SNAPSHOT_SIZE as u64) << 32);
+        w[2] = pair(midr, dbgdidr);
+        w[3] = u64::from(features);
+        for i in 0..8 {
+            w[5 + i] = pair(state.bvr[2 * i], state.bvr[2 * i + 1]);
+            w[13 + i] = pair(state.bcr[2 * i], state.bcr[2 * i + 1]);
+            w[21 + i] = pair(state.wvr[2 * i], state.wvr[2 * i + 1]);
+            w[29 + i] = pair(state.wcr[2 * i], state.wcr[2 * i + 1]);
+        }
+        let [b0, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15] = state.bxvr;
+        w[37] = u64::from_le_bytes([b0, b1, b2, b3, b4, b5, b6, b7]);
+        w[38] = u64::from_le_bytes([b8, b9, b10, b11, b12, b13, b14, b15]);
+        w[39] = pair(state.dscr, state.dtrrx);
+        w[40] = pair(state.dtrtx, state.vcr);
+        w[41] = pair(state.wfar, state.oseccr);
+        // prcr, claim, dccint, ossrr_pos, flags, reserved.
+        w[42] = u64::from(state.prcr)
+            | (u64::from(state.claim) << 8)
+            | (u64::from(state.dccint) << 16)
+            | (u64::from(state.ossrr_pos) << 24)
+            | (u64::from(state.flags) << 32);
+        w[CHECKSUM_OFFSET / 8] = checksum_of_words(&w);
+        // Little-endian words (a no-op on little-endian hosts).
+        for word in &mut w {
+            *word = word.to_le();
+        }
+        *self = zerocopy::transmute!(w);
     }
 
     /// The snapshot's bytes (the wire format).
@@ -520,10 +532,7 @@ impl DebugSnapshot {
             return Err(bad("payload.reserved", 0, v, v));
         }
         let canon = &sm.canon;
-        let mut invalid = 0;
-        canon.for_each_field(&self.payload, |_, _, value, canonical| {
-            invalid |= value ^ canonical
-        });
+        let invalid = canon.invalid_bits(&self.payload);
         if invalid == 0 {
             return Ok(());
         }
@@ -629,7 +638,13 @@ impl<'m> SnapshotModel<'m> {
 #[derive(Debug, Clone, Copy)]
 struct Canonical<'m> {
     model: &'m CoreModel,
+    /// First context BRP: DBGBVRn is fully writable from there on
+    /// (`semantics::bvr_mask`).
+    first_ctx_brp: u8,
     bcr_mask: u32,
+    /// Whether a stored BCR has BAS\[3\] = BAS\[2\], BAS\[1\] = BAS\[0\]
+    /// (from v7, as [`semantics::normalize_bcr`]).
+    bcr_fold_bas: bool,
     wcr_mask: u32,
     dscr: u32,
     vcr: u32,
@@ -647,7 +662,9 @@ impl<'m> Canonical<'m> {
         let all_if = |on: bool, mask: u32| if on { mask } else { 0 };
         Canonical {
             model,
+            first_ctx_brp: model.first_ctx_brp(),
             bcr_mask: semantics::bcr_mask(model),
+            bcr_fold_bas: !model.version().is_v6(),
             wcr_mask: semantics::wcr_mask(model),
             dscr: dscr_possible_bits(model),
             vcr: semantics::vcr_mask(model),
@@ -657,6 +674,54 @@ impl<'m> Canonical<'m> {
             claim: all_if(model.version().at_least_v7_1(), 0xFF),
             ossrr_pos: all_if(has_ossrr, 0xFF),
         }
+    }
+
+    /// `semantics::bvr_mask(self.model, n)`.
+    #[inline(always)]
+    fn bvr_mask(&self, n: usize) -> u32 {
+        if n >= usize::from(self.first_ctx_brp) {
+            u32::MAX
+        } else {
+            0xFFFF_FFFC
+        }
+    }
+
+    /// `semantics::normalize_bcr(self.model, value)`.
+    #[inline(always)]
+    fn normalize_bcr(&self, value: u32) -> u32 {
+        let v = value & self.bcr_mask;
+        if !self.bcr_fold_bas {
+            return v;
+        }
+        let bas2 = (v >> 7) & 1;
+        let bas0 = (v >> 5) & 1;
+        (v & !0x1E0) | (bas2 << 8) | (bas2 << 7) | (bas0 << 6) | (bas0 << 5)
+    }
+
+    /// The OR of `value ^ canonical` over every field [`Self::for_each_field`]
+    /// visits: zero exactly when the payload is possible. Branch-free and
+    /// written per register array so the compiler vectorises it
+    /// (`v ^ (v & m)` is `v & !m`).
+    #[inline(always)]
+    fn invalid_bits(&self, p: &SnapshotPayload) -> u32 {
+        let mut inv = 0;
+        for n in 0..16 {
+            inv |= p.bvr[n].get() & !self.bvr_mask(n);
+            inv |= p.wvr[n].get() & !semantics::WVR_MASK;
+            inv |= p.wcr[n].get() & !self.wcr_mask;
+            let bcr = p.bcr[n].get();
+            inv |= bcr ^ self.normalize_bcr(bcr);
+        }
+        inv |= p.dscr.get() & !self.dscr;
+        inv |= p.vcr.get() & !self.vcr;
+        inv |= p.wfar.get() & 1;
+        inv |= p.oseccr.get() & !self.oseccr;
+        inv |= u32::from(p.prcr) & !self.prcr;
+        inv |= u32::from(p.claim) & !self.claim;
+        inv |= u32::from(p.dccint) & !self.dccint;
+        inv |= u32::from(p.ossrr_pos) & !self.ossrr_pos;
+        inv |= u32::from(p.flags.get()) & !u32::from(FLAG_BITS);
+        inv
     }
 
     /// Calls `f(field, index, value, canonical)` for every field of `s`
@@ -669,21 +734,12 @@ impl<'m> Canonical<'m> {
     ) {
         for n in 0..16 {
             let bvr = p.bvr[n].get();
-            f(
-                "bvr",
-                n,
-                bvr,
-                bvr & semantics::bvr_mask(self.model, n as u8),
-            );
-            // normalize_bcr masks first, so a value with bits outside the
-            // mask is never its own normal form.
+            f("bvr", n, bvr, bvr & self.bvr_mask(n));
+            // `semantics::normalize_bcr` with the model's facts
+            // precomputed: it masks first, so a value with bits outside
+            // the mask is never its own normal form.
             let bcr = p.bcr[n].get();
-            f(
-                "bcr",
-                n,
-                bcr,
-                semantics::normalize_bcr(self.model, bcr & self.bcr_mask),
-            );
+            f("bcr", n, bcr, self.normalize_bcr(bcr));
             let wvr = p.wvr[n].get();
             f("wvr", n, wvr, wvr & semantics::WVR_MASK);
             let wcr = p.wcr[n].get();
@@ -893,6 +949,24 @@ mod tests {
     #[allow(clippy::unwrap_used)]
     fn model(name: &str) -> &'static CoreModel {
         CoreModel::preset(name).unwrap()
+    }
+
+    #[test]
+    fn canonical_matches_semantics_masks() {
+        for m in CoreModel::presets() {
+            let c = Canonical::new(m);
+            for n in 0..16u8 {
+                assert_eq!(c.bvr_mask(usize::from(n)), semantics::bvr_mask(m, n));
+            }
+            let mut v = 0x0123_4567u32;
+            for _ in 0..256 {
+                assert_eq!(c.normalize_bcr(v), semantics::normalize_bcr(m, v));
+                v = v.wrapping_mul(0x9E37_79B9).rotate_left(7) ^ 0xA5;
+            }
+            for v in [0, u32::MAX, 0x1E0, 0xA0, 0x140] {
+                assert_eq!(c.normalize_bcr(v), semantics::normalize_bcr(m, v));
+            }
+        }
     }
 
     #[test]
