@@ -645,6 +645,9 @@ struct Canonical<'m> {
     /// Whether a stored BCR has BAS\[3\] = BAS\[2\], BAS\[1\] = BAS\[0\]
     /// (from v7, as [`semantics::normalize_bcr`]).
     bcr_fold_bas: bool,
+    /// `0xA0` (the BAS\[2\] and BAS\[0\] positions) where BAS is
+    /// folded, else 0.
+    bcr_fold_check: u32,
     wcr_mask: u32,
     dscr: u32,
     vcr: u32,
@@ -665,6 +668,7 @@ impl<'m> Canonical<'m> {
             first_ctx_brp: model.first_ctx_brp(),
             bcr_mask: semantics::bcr_mask(model),
             bcr_fold_bas: !model.version().is_v6(),
+            bcr_fold_check: if model.version().is_v6() { 0 } else { 0xA0 },
             wcr_mask: semantics::wcr_mask(model),
             dscr: dscr_possible_bits(model),
             vcr: semantics::vcr_mask(model),
@@ -698,10 +702,10 @@ impl<'m> Canonical<'m> {
         (v & !0x1E0) | (bas2 << 8) | (bas2 << 7) | (bas0 << 6) | (bas0 << 5)
     }
 
-    /// The OR of `value ^ canonical` over every field [`Self::for_each_field`]
-    /// visits: zero exactly when the payload is possible. Branch-free and
-    /// written per register array so the compiler vectorises it
-    /// (`v ^ (v & m)` is `v & !m`).
+    /// Zero exactly when every field [`Self::for_each_field`] visits equals
+    /// its canonical form (the payload is possible); otherwise some nonzero
+    /// bits. Branch-free and written per register array so the compiler
+    /// vectorises it (`v ^ (v & m)` is `v & !m`).
     #[inline(always)]
     fn invalid_bits(&self, p: &SnapshotPayload) -> u32 {
         let mut inv = 0;
@@ -709,8 +713,11 @@ impl<'m> Canonical<'m> {
             inv |= p.bvr[n].get() & !self.bvr_mask(n);
             inv |= p.wvr[n].get() & !semantics::WVR_MASK;
             inv |= p.wcr[n].get() & !self.wcr_mask;
+            // `bcr == normalize_bcr(bcr)`: no bits outside the mask (BAS is
+            // always inside it) and, where folded, BAS[3] = BAS[2] and
+            // BAS[1] = BAS[0] (bits 8 = 7, 6 = 5).
             let bcr = p.bcr[n].get();
-            inv |= bcr ^ self.normalize_bcr(bcr);
+            inv |= (bcr & !self.bcr_mask) | ((bcr ^ (bcr >> 1)) & self.bcr_fold_check);
         }
         inv |= p.dscr.get() & !self.dscr;
         inv |= p.vcr.get() & !self.vcr;
@@ -959,8 +966,12 @@ mod tests {
                 assert_eq!(c.bvr_mask(usize::from(n)), semantics::bvr_mask(m, n));
             }
             let mut v = 0x0123_4567u32;
-            for _ in 0..256 {
+            for _ in 0..4096 {
                 assert_eq!(c.normalize_bcr(v), semantics::normalize_bcr(m, v));
+                for b in [v, v & c.bcr_mask, v & c.bcr_mask & !0x1E0 | 0x180] {
+                    let fast = (b & !c.bcr_mask) | ((b ^ (b >> 1)) & c.bcr_fold_check);
+                    assert_eq!(fast == 0, semantics::normalize_bcr(m, b) == b, "{b:#x}");
+                }
                 v = v.wrapping_mul(0x9E37_79B9).rotate_left(7) ^ 0xA5;
             }
             for v in [0, u32::MAX, 0x1E0, 0xA0, 0x140] {
