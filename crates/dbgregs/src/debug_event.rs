@@ -38,6 +38,7 @@ use crate::state::DebugState;
 /// DBGDSCR bit 14: v6 halting-mode select, v7 HDBGen, v8 HDE.
 const DSCR_HALTING: u32 = 1 << 14;
 /// DBGPRCR.CORENPDRQ.
+#[cfg(test)]
 const PRCR_CORENPDRQ: u8 = 1;
 
 impl MatchConfig {
@@ -68,7 +69,7 @@ impl DebugGate {
             mdbgen: state.mdbgen(),
             halting: state.dscr & DSCR_HALTING != 0,
             os_lock: state.oslk(),
-            double_lock: state.dlk() && state.prcr & PRCR_CORENPDRQ == 0,
+            double_lock: state.double_lock_in_force(),
             spiddis: false,
             suiden: false,
         }

@@ -290,6 +290,12 @@ impl DebugState {
 
     // ---- getters for the machine's per-CPU table ----
 
+    /// Whether the OS Double Lock is in force (spec §3.6): DBGOSDLR.DLK = 1
+    /// and DBGPRCR.CORENPDRQ = 0 (the core is never halted here).
+    pub const fn double_lock_in_force(&self) -> bool {
+        self.dlk() && self.prcr & 1 == 0
+    }
+
     /// DBGBVR0..15 as stored (slots past the model's BRPs are unused).
     pub const fn bvrs(&self) -> &[u32; 16] {
         &self.bvr
@@ -383,7 +389,7 @@ impl DebugState {
         }
         match model.version() {
             DebugVersion::V6 | DebugVersion::V6_1 => self.dscr & (1 << 14) == 0,
-            v if v.at_least_v7_1() => !self.oslk() && !self.dlk(),
+            v if v.at_least_v7_1() => !self.oslk() && !self.double_lock_in_force(),
             _ => true,
         }
     }

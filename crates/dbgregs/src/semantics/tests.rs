@@ -560,6 +560,10 @@ fn debug_exception_gating() {
     assert!(s.debug_exceptions_enabled(m));
     s.set_double_lock(true);
     assert!(!s.debug_exceptions_enabled(m));
+    // The double lock is in force only while DBGPRCR.CORENPDRQ = 0.
+    assert_eq!(write(m, &mut s, Dbgprcr, 1, PL1), AccessOutcome::Written);
+    assert!(!s.double_lock_in_force());
+    assert!(s.debug_exceptions_enabled(m));
 }
 
 #[test]
