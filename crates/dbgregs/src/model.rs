@@ -75,6 +75,19 @@ pub struct CoreModel {
     oslk_reset: bool,
     armv8: bool,
     quirks: Quirks,
+    /// DBGBCR writable bits, derived from the fields above by
+    /// [`CoreModel::with_masks`] (builder and presets alike).
+    bcr_wmask: u32,
+    /// The DBGBCR bits a write stores as written: `bcr_wmask` less, from
+    /// v7, BAS\[3\] and BAS\[1\] (derived, see `bcr_wmask`).
+    bcr_keep: u32,
+    /// The DBGBCR bits copied one bit up on a write: from v7, BAS\[2\] and
+    /// BAS\[0\] (derived, see `bcr_wmask`).
+    bcr_dup: u32,
+    /// DBGWCR writable bits (derived, see `bcr_wmask`).
+    wcr_wmask: u32,
+    /// DBGVCR writable bits (derived, see `bcr_wmask`).
+    vcr_wmask: u32,
 }
 
 const NO_QUIRKS: Quirks = Quirks {
@@ -109,6 +122,11 @@ const fn v8_core(name: &'static str, midr: u32, devid: u32) -> CoreModel {
         oslk_reset: true,
         armv8: true,
         quirks: NO_QUIRKS,
+        bcr_wmask: 0,
+        bcr_keep: 0,
+        bcr_dup: 0,
+        wcr_wmask: 0,
+        vcr_wmask: 0,
     }
 }
 
@@ -145,10 +163,29 @@ const fn v7_1_cortex(
         oslk_reset: true,
         armv8: false,
         quirks: NO_QUIRKS,
+        bcr_wmask: 0,
+        bcr_keep: 0,
+        bcr_dup: 0,
+        wcr_wmask: 0,
+        vcr_wmask: 0,
     }
 }
 
-static PRESETS: [CoreModel; 16] = [
+/// The presets with their derived masks filled in ([`CoreModel::with_masks`]).
+static PRESETS: [CoreModel; 16] = with_masks_all(RAW_PRESETS);
+
+/// [`CoreModel::with_masks`] on every model of `models`.
+const fn with_masks_all<const N: usize>(mut models: [CoreModel; N]) -> [CoreModel; N] {
+    let mut i = 0;
+    while i < N {
+        models[i] = models[i].with_masks();
+        i += 1;
+    }
+    models
+}
+
+/// The preset definitions, before [`with_masks_all`].
+const RAW_PRESETS: [CoreModel; 16] = [
     // ARM1136 r1p3: MIDR 0x4117b363 Q (MIDR[19:16] = 7, Linux assumes v6);
     // ID_DFR0 0x2 Q; 6 BRPs / 2 WRPs T; CTX 2 decided (spec '?'); v6;
     // no OS lock; 4-byte BAS D; no Security Extensions (ARM1136 predates
@@ -176,6 +213,11 @@ static PRESETS: [CoreModel; 16] = [
         oslk_reset: false,
         armv8: false,
         quirks: NO_QUIRKS,
+        bcr_wmask: 0,
+        bcr_keep: 0,
+        bcr_dup: 0,
+        wcr_wmask: 0,
+        vcr_wmask: 0,
     },
     // ARM1156: part 0xB56 L; MIDR 0x4107b560 decided (architecture field 7
     // as ARM1136, spec '?'); v6 '?'; counts decided as ARM1136 (6/2/2).
@@ -202,6 +244,11 @@ static PRESETS: [CoreModel; 16] = [
         oslk_reset: false,
         armv8: false,
         quirks: NO_QUIRKS,
+        bcr_wmask: 0,
+        bcr_keep: 0,
+        bcr_dup: 0,
+        wcr_wmask: 0,
+        vcr_wmask: 0,
     },
     // ARM1176 r0p7: MIDR 0x410fb767 Q,B; DBGDIDR 0x15121xxx T (bit 12 = 1:
     // TrustZone); ID_DFR0 0x33 Q; 6/2/2 T, 6 BRPs B; v6.1; 4-byte BAS D.
@@ -228,6 +275,11 @@ static PRESETS: [CoreModel; 16] = [
         oslk_reset: false,
         armv8: false,
         quirks: NO_QUIRKS,
+        bcr_wmask: 0,
+        bcr_keep: 0,
+        bcr_dup: 0,
+        wcr_wmask: 0,
+        vcr_wmask: 0,
     },
     // Cortex-A5 r0p1: MIDR 0x410fc051 B; version "not 0, not 4" B → v7-full
     // (3) decided; counts 3/2/1 decided (spec '?'); no OS lock decided;
@@ -255,6 +307,11 @@ static PRESETS: [CoreModel; 16] = [
         oslk_reset: false,
         armv8: false,
         quirks: NO_QUIRKS,
+        bcr_wmask: 0,
+        bcr_keep: 0,
+        bcr_dup: 0,
+        wcr_wmask: 0,
+        vcr_wmask: 0,
     },
     // Cortex-A7 r0p5: MIDR 0x410fc075 Q, DBGDIDR 0x3515f005 Q, ID_DFR0
     // 0x02010555 Q, 6/4/2 Q,B, v7.1, 8-byte BAS Q,B, DBGDEVID 0x01110f13 Q,
@@ -288,6 +345,11 @@ static PRESETS: [CoreModel; 16] = [
         oslk_reset: false,
         armv8: false,
         quirks: NO_QUIRKS,
+        bcr_wmask: 0,
+        bcr_keep: 0,
+        bcr_dup: 0,
+        wcr_wmask: 0,
+        vcr_wmask: 0,
     },
     // Cortex-A9 r2p10: MIDR 0x412fc09a B (i.MX6DL); Version 3 B,L (not
     // QEMU's 4); 6/4/2 T (DDI 0388F), 6 BRPs B; 4-byte BAS B; BCR MASK
@@ -318,6 +380,11 @@ static PRESETS: [CoreModel; 16] = [
             spd_on_wfi: false,
             erratum_764319: true,
         },
+        bcr_wmask: 0,
+        bcr_keep: 0,
+        bcr_dup: 0,
+        wcr_wmask: 0,
+        vcr_wmask: 0,
     },
     // Cortex-A12 (RK3288): MIDR 0x410fc0d1 B; DBGDIDR [31:28]=3, [27:24]=5,
     // [19:16]=5 D; CTX 2 decided; 4-byte BAS B; DEVID as A7/A15 decided.
@@ -366,6 +433,11 @@ static PRESETS: [CoreModel; 16] = [
             spd_on_wfi: true,
             erratum_764319: false,
         },
+        bcr_wmask: 0,
+        bcr_keep: 0,
+        bcr_dup: 0,
+        wcr_wmask: 0,
+        vcr_wmask: 0,
     },
     // Qualcomm Krait 400: MIDR 0x512f06f0 B (APQ8074); v7.1 B; 6/4 B, CTX 2
     // decided; 8-byte BAS B; OSLM 0b10 (v7.1 rule); no DBGBXVR (MSM) → no
@@ -394,6 +466,11 @@ static PRESETS: [CoreModel; 16] = [
         oslk_reset: true,
         armv8: false,
         quirks: NO_QUIRKS,
+        bcr_wmask: 0,
+        bcr_keep: 0,
+        bcr_dup: 0,
+        wcr_wmask: 0,
+        vcr_wmask: 0,
     },
     // Krait 200 (MSM8960): part 0x04D B (FPSID); MIDR 0x511f04d0 decided;
     // otherwise as Krait 400 but with a 4-byte BAS decided (its boot log
@@ -421,6 +498,11 @@ static PRESETS: [CoreModel; 16] = [
         oslk_reset: true,
         armv8: false,
         quirks: NO_QUIRKS,
+        bcr_wmask: 0,
+        bcr_keep: 0,
+        bcr_dup: 0,
+        wcr_wmask: 0,
+        vcr_wmask: 0,
     },
 ];
 
@@ -476,6 +558,11 @@ impl CoreModel {
                 oslk_reset: version.at_least_v7_1(),
                 armv8: v8,
                 quirks: NO_QUIRKS,
+                bcr_wmask: 0,
+                bcr_keep: 0,
+                bcr_dup: 0,
+                wcr_wmask: 0,
+                vcr_wmask: 0,
             },
             explicit_devid: false,
         }
@@ -605,11 +692,103 @@ impl CoreModel {
             .into_bits()
     }
 
+    /// DBGBCRn writable bits (spec §3.3), precomputed.
+    #[inline(always)]
+    pub(crate) const fn bcr_wmask(&self) -> u32 {
+        self.bcr_wmask
+    }
+    /// DBGBCRn value as stored after a write of `value`: masked and, from
+    /// v7, with BAS\[3\] = BAS\[2\] and BAS\[1\] = BAS\[0\] (precomputed
+    /// masks, no branch).
+    #[inline(always)]
+    pub(crate) const fn normalize_bcr(&self, value: u32) -> u32 {
+        (value & self.bcr_keep) | ((value & self.bcr_dup) << 1)
+    }
+    /// DBGWCRn writable bits (spec §3.5), precomputed.
+    #[inline(always)]
+    pub(crate) const fn wcr_wmask(&self) -> u32 {
+        self.wcr_wmask
+    }
+    /// DBGVCR writable bits (spec §3.7), precomputed.
+    #[inline(always)]
+    pub(crate) const fn vcr_wmask(&self) -> u32 {
+        self.vcr_wmask
+    }
+
+    /// This model with the derived masks computed from its fields: the one
+    /// computation, used by [`CoreModelBuilder::build`] and the presets.
+    const fn with_masks(mut self) -> Self {
+        self.bcr_wmask = bcr_mask_formula(&self);
+        // From v7 a write stores BAS[3] = BAS[2], BAS[1] = BAS[0]: keep
+        // BAS[2], BAS[0] and copy them one bit up (the BAS field, bits
+        // [8:5], is always writable).
+        let fold = !self.version.is_v6();
+        self.bcr_keep = self.bcr_wmask & if fold { !0x140 } else { u32::MAX };
+        self.bcr_dup = if fold { 0xA0 } else { 0 };
+        self.wcr_wmask = wcr_mask_formula(&self);
+        self.vcr_wmask = vcr_mask_formula(&self);
+        self
+    }
+
     /// Whether Linux's `get_debug_arch` reads DBGDIDR at all (MIDR
     /// architecture field 0xF); otherwise it assumes v6.
     pub const fn midr_has_cpuid_scheme(&self) -> bool {
         Midr::from_bits(self.midr).architecture() == 0xF
     }
+}
+
+/// DBGBCRn writable bits on `model` (spec §3.3).
+pub(crate) const fn bcr_mask_formula(model: &CoreModel) -> u32 {
+    // E, PMC, BAS, LBN, BT[2:0]
+    let mut m = 0x007F_01E7;
+    if model.security {
+        m |= 0xC000; // SSC
+    }
+    if model.virtualization {
+        m |= 0x0080_2000; // BT[3], HMC
+    }
+    if model.bp_addr_mask && model.version.is_v7() {
+        m |= 0x1F00_0000; // MASK
+    }
+    m
+}
+
+/// DBGWCRn writable bits on `model` (spec §3.5).
+pub(crate) const fn wcr_mask_formula(model: &CoreModel) -> u32 {
+    // E, PAC, LSC, BAS[3:0], LBN, WT
+    let mut m = 0x001F_01FF;
+    if model.wp_bas_bytes == 8 {
+        m |= 0x1E00;
+    }
+    if model.security {
+        m |= 0xC000;
+    }
+    if model.virtualization {
+        m |= 0x2000;
+    }
+    if model.wp_addr_mask {
+        m |= 0x1F00_0000;
+    }
+    m
+}
+
+/// DBGVCR writable bits on `model` (spec §3.7): with the Security
+/// Extensions the Secure, Monitor and Non-secure bits (v8: EL3 is taken to
+/// be AArch64, so the Monitor bits are RES0), without them \[7:6\],\[4:1\];
+/// bit 0 (Reset catch) before v8 only.
+pub(crate) const fn vcr_mask_formula(model: &CoreModel) -> u32 {
+    let v8 = model.version.is_v8();
+    let mut m = 0xDE;
+    if model.security {
+        m |= 0xDE00_0000;
+        if !v8 {
+            m |= 0xDC00;
+        }
+    }
+    if !v8 {
+        m |= 1;
+    }
+    m
 }
 
 /// Builds a custom [`CoreModel`], validating it in [`CoreModelBuilder::build`].
@@ -839,7 +1018,7 @@ impl CoreModelBuilder {
                     .into_bits(),
             );
         }
-        Ok(m)
+        Ok(m.with_masks())
     }
 }
 
@@ -1002,5 +1181,71 @@ mod tests {
         let no_ossr = no_ossr.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(no_ossr.os_lock(), OsLockModel::None);
         assert!(!no_ossr.oslk_reset());
+    }
+
+    fn assert_masks_match_the_formulas(m: &CoreModel) {
+        assert_eq!(m.bcr_wmask(), bcr_mask_formula(m), "{}", m.name());
+        assert_eq!(m.wcr_wmask(), wcr_mask_formula(m), "{}", m.name());
+        assert_eq!(m.vcr_wmask(), vcr_mask_formula(m), "{}", m.name());
+        // The BAS normalisation, as the formula it replaces: mask, then
+        // from v7 BAS[3] = BAS[2] and BAS[1] = BAS[0].
+        let normalize = |value: u32| {
+            let v = value & bcr_mask_formula(m);
+            if m.version().is_v6() {
+                return v;
+            }
+            let bas2 = (v >> 7) & 1;
+            let bas0 = (v >> 5) & 1;
+            (v & !0x1E0) | (bas2 << 8) | (bas2 << 7) | (bas0 << 6) | (bas0 << 5)
+        };
+        for low in 0..0x400u32 {
+            for high in [0, 0xFFFF_FC00, 0xA5A5_A400, 0x5A5A_5800] {
+                let value = high | low;
+                assert_eq!(
+                    m.normalize_bcr(value),
+                    normalize(value),
+                    "{} {value:#x}",
+                    m.name()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn precomputed_masks_equal_the_formulas() {
+        for m in CoreModel::presets() {
+            assert_masks_match_the_formulas(m);
+            let variants = [
+                m.to_builder().brps(16).wrps(16).build(),
+                m.to_builder().os_lock(OsLockModel::None).build(),
+                m.to_builder().wp_bas_bytes(4).build(),
+                m.to_builder().wp_bas_bytes(8).build(),
+                m.to_builder()
+                    .security(!m.security())
+                    .virtualization(!m.virtualization())
+                    .bp_addr_mask(!m.bp_addr_mask())
+                    .wp_addr_mask(!m.wp_addr_mask())
+                    .build(),
+            ];
+            for v in variants.iter().flatten() {
+                assert_masks_match_the_formulas(v);
+            }
+        }
+        for v in DebugVersion::ALL {
+            for bas in [4, 8] {
+                if let Ok(m) = CoreModel::builder("x", v)
+                    .brps(16)
+                    .wrps(16)
+                    .wp_bas_bytes(bas)
+                    .build()
+                {
+                    assert_masks_match_the_formulas(&m);
+                }
+            }
+        }
+        // A spot check against literal values (cortex-a15, cortex-a8).
+        assert_eq!(p("cortex-a15").bcr_wmask(), 0x00FF_E1E7);
+        assert_eq!(p("cortex-a15").wcr_wmask(), 0x1F1F_FFFF);
+        assert_eq!(p("cortex-a8").bcr_wmask(), 0x1F7F_C1E7);
     }
 }

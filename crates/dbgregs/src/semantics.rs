@@ -156,74 +156,32 @@ pub const fn bvr_mask(model: &CoreModel, n: u8) -> u32 {
     }
 }
 
-/// DBGBCRn writable bits on `model` (spec §3.3).
-#[inline]
+/// DBGBCRn writable bits on `model` (spec §3.3; precomputed per model).
+#[inline(always)]
 pub const fn bcr_mask(model: &CoreModel) -> u32 {
-    // E, PMC, BAS, LBN, BT[2:0]
-    let mut m = 0x007F_01E7;
-    if model.security() {
-        m |= 0xC000; // SSC
-    }
-    if model.virtualization() {
-        m |= 0x0080_2000; // BT[3], HMC
-    }
-    if model.bp_addr_mask() && model.version().is_v7() {
-        m |= 0x1F00_0000; // MASK
-    }
-    m
+    model.bcr_wmask()
 }
 
 /// DBGBCR value as stored after a write of `value` on `model`: masked and,
 /// from v7, with BAS\[3\] = BAS\[2\] and BAS\[1\] = BAS\[0\].
-#[inline]
+#[inline(always)]
 pub const fn normalize_bcr(model: &CoreModel, value: u32) -> u32 {
-    let v = value & bcr_mask(model);
-    if model.version().is_v6() {
-        return v;
-    }
-    let bas2 = (v >> 7) & 1;
-    let bas0 = (v >> 5) & 1;
-    (v & !0x1E0) | (bas2 << 8) | (bas2 << 7) | (bas0 << 6) | (bas0 << 5)
+    model.normalize_bcr(value)
 }
 
-/// DBGWCRn writable bits on `model` (spec §3.5).
-#[inline]
+/// DBGWCRn writable bits on `model` (spec §3.5; precomputed per model).
+#[inline(always)]
 pub const fn wcr_mask(model: &CoreModel) -> u32 {
-    // E, PAC, LSC, BAS[3:0], LBN, WT
-    let mut m = 0x001F_01FF;
-    if model.wp_bas_bytes() == 8 {
-        m |= 0x1E00;
-    }
-    if model.security() {
-        m |= 0xC000;
-    }
-    if model.virtualization() {
-        m |= 0x2000;
-    }
-    if model.wp_addr_mask() {
-        m |= 0x1F00_0000;
-    }
-    m
+    model.wcr_wmask()
 }
 
-/// DBGVCR writable bits on `model` (spec §3.7): with the Security
-/// Extensions the Secure, Monitor and Non-secure bits (v8: EL3 is taken to
-/// be AArch64, so the Monitor bits are RES0), without them \[7:6\],\[4:1\];
-/// bit 0 (Reset catch) before v8 only.
-#[inline]
+/// DBGVCR writable bits on `model` (spec §3.7; precomputed per model): with
+/// the Security Extensions the Secure, Monitor and Non-secure bits (v8: EL3
+/// is taken to be AArch64, so the Monitor bits are RES0), without them
+/// \[7:6\],\[4:1\]; bit 0 (Reset catch) before v8 only.
+#[inline(always)]
 pub const fn vcr_mask(model: &CoreModel) -> u32 {
-    let v8 = model.version().is_v8();
-    let mut m = 0xDE;
-    if model.security() {
-        m |= 0xDE00_0000;
-        if !v8 {
-            m |= 0xDC00;
-        }
-    }
-    if !v8 {
-        m |= 1;
-    }
-    m
+    model.vcr_wmask()
 }
 
 /// DBGDSCRext bits a CP14 write may change on `model` in `state`.
