@@ -88,6 +88,15 @@ pub struct CoreModel {
     wcr_wmask: u32,
     /// DBGVCR writable bits (derived, see `bcr_wmask`).
     vcr_wmask: u32,
+    /// [`CoreModel::dbgdidr`] (derived, see `bcr_wmask`).
+    dbgdidr_val: u32,
+    /// The snapshot's model-features word,
+    /// [`crate::snapshot::model_features`] (derived, see `bcr_wmask`).
+    snap_features: u32,
+    /// The stored DBGDSCR bits a vCPU can have, as a snapshot restore
+    /// checks them (`snapshot::dscr_possible_bits`; derived, see
+    /// `bcr_wmask`).
+    snap_dscr: u32,
 }
 
 const NO_QUIRKS: Quirks = Quirks {
@@ -127,6 +136,9 @@ const fn v8_core(name: &'static str, midr: u32, devid: u32) -> CoreModel {
         bcr_dup: 0,
         wcr_wmask: 0,
         vcr_wmask: 0,
+        dbgdidr_val: 0,
+        snap_features: 0,
+        snap_dscr: 0,
     }
 }
 
@@ -168,6 +180,9 @@ const fn v7_1_cortex(
         bcr_dup: 0,
         wcr_wmask: 0,
         vcr_wmask: 0,
+        dbgdidr_val: 0,
+        snap_features: 0,
+        snap_dscr: 0,
     }
 }
 
@@ -218,6 +233,9 @@ const RAW_PRESETS: [CoreModel; 16] = [
         bcr_dup: 0,
         wcr_wmask: 0,
         vcr_wmask: 0,
+        dbgdidr_val: 0,
+        snap_features: 0,
+        snap_dscr: 0,
     },
     // ARM1156: part 0xB56 L; MIDR 0x4107b560 decided (architecture field 7
     // as ARM1136, spec '?'); v6 '?'; counts decided as ARM1136 (6/2/2).
@@ -249,6 +267,9 @@ const RAW_PRESETS: [CoreModel; 16] = [
         bcr_dup: 0,
         wcr_wmask: 0,
         vcr_wmask: 0,
+        dbgdidr_val: 0,
+        snap_features: 0,
+        snap_dscr: 0,
     },
     // ARM1176 r0p7: MIDR 0x410fb767 Q,B; DBGDIDR 0x15121xxx T (bit 12 = 1:
     // TrustZone); ID_DFR0 0x33 Q; 6/2/2 T, 6 BRPs B; v6.1; 4-byte BAS D.
@@ -280,6 +301,9 @@ const RAW_PRESETS: [CoreModel; 16] = [
         bcr_dup: 0,
         wcr_wmask: 0,
         vcr_wmask: 0,
+        dbgdidr_val: 0,
+        snap_features: 0,
+        snap_dscr: 0,
     },
     // Cortex-A5 r0p1: MIDR 0x410fc051 B; version "not 0, not 4" B → v7-full
     // (3) decided; counts 3/2/1 decided (spec '?'); no OS lock decided;
@@ -312,6 +336,9 @@ const RAW_PRESETS: [CoreModel; 16] = [
         bcr_dup: 0,
         wcr_wmask: 0,
         vcr_wmask: 0,
+        dbgdidr_val: 0,
+        snap_features: 0,
+        snap_dscr: 0,
     },
     // Cortex-A7 r0p5: MIDR 0x410fc075 Q, DBGDIDR 0x3515f005 Q, ID_DFR0
     // 0x02010555 Q, 6/4/2 Q,B, v7.1, 8-byte BAS Q,B, DBGDEVID 0x01110f13 Q,
@@ -350,6 +377,9 @@ const RAW_PRESETS: [CoreModel; 16] = [
         bcr_dup: 0,
         wcr_wmask: 0,
         vcr_wmask: 0,
+        dbgdidr_val: 0,
+        snap_features: 0,
+        snap_dscr: 0,
     },
     // Cortex-A9 r2p10: MIDR 0x412fc09a B (i.MX6DL); Version 3 B,L (not
     // QEMU's 4); 6/4/2 T (DDI 0388F), 6 BRPs B; 4-byte BAS B; BCR MASK
@@ -385,6 +415,9 @@ const RAW_PRESETS: [CoreModel; 16] = [
         bcr_dup: 0,
         wcr_wmask: 0,
         vcr_wmask: 0,
+        dbgdidr_val: 0,
+        snap_features: 0,
+        snap_dscr: 0,
     },
     // Cortex-A12 (RK3288): MIDR 0x410fc0d1 B; DBGDIDR [31:28]=3, [27:24]=5,
     // [19:16]=5 D; CTX 2 decided; 4-byte BAS B; DEVID as A7/A15 decided.
@@ -438,6 +471,9 @@ const RAW_PRESETS: [CoreModel; 16] = [
         bcr_dup: 0,
         wcr_wmask: 0,
         vcr_wmask: 0,
+        dbgdidr_val: 0,
+        snap_features: 0,
+        snap_dscr: 0,
     },
     // Qualcomm Krait 400: MIDR 0x512f06f0 B (APQ8074); v7.1 B; 6/4 B, CTX 2
     // decided; 8-byte BAS B; OSLM 0b10 (v7.1 rule); no DBGBXVR (MSM) → no
@@ -471,6 +507,9 @@ const RAW_PRESETS: [CoreModel; 16] = [
         bcr_dup: 0,
         wcr_wmask: 0,
         vcr_wmask: 0,
+        dbgdidr_val: 0,
+        snap_features: 0,
+        snap_dscr: 0,
     },
     // Krait 200 (MSM8960): part 0x04D B (FPSID); MIDR 0x511f04d0 decided;
     // otherwise as Krait 400 but with a 4-byte BAS decided (its boot log
@@ -503,6 +542,9 @@ const RAW_PRESETS: [CoreModel; 16] = [
         bcr_dup: 0,
         wcr_wmask: 0,
         vcr_wmask: 0,
+        dbgdidr_val: 0,
+        snap_features: 0,
+        snap_dscr: 0,
     },
 ];
 
@@ -563,6 +605,9 @@ impl CoreModel {
                 bcr_dup: 0,
                 wcr_wmask: 0,
                 vcr_wmask: 0,
+                dbgdidr_val: 0,
+                snap_features: 0,
+                snap_dscr: 0,
             },
             explicit_devid: false,
         }
@@ -666,6 +711,12 @@ impl CoreModel {
     /// DBGDIDR as the core reports it, built from the model's fields
     /// (spec §3.1).
     pub const fn dbgdidr(&self) -> u32 {
+        self.dbgdidr_formula()
+    }
+
+    /// [`CoreModel::dbgdidr`] from the fields (the formula the precomputed
+    /// value is checked against).
+    pub(crate) const fn dbgdidr_formula(&self) -> u32 {
         let v = self.version;
         let midr = Midr::from_bits(self.midr);
         let (variant, revision) = if v.is_v8() {
@@ -727,7 +778,26 @@ impl CoreModel {
         self.bcr_dup = if fold { 0xA0 } else { 0 };
         self.wcr_wmask = wcr_mask_formula(&self);
         self.vcr_wmask = vcr_mask_formula(&self);
+        self.dbgdidr_val = self.dbgdidr_formula();
+        self.snap_features = crate::snapshot::model_features(&self);
+        self.snap_dscr = crate::snapshot::dscr_possible_bits(&self);
         self
+    }
+
+    /// [`CoreModel::dbgdidr`], precomputed.
+    #[inline(always)]
+    pub(crate) const fn dbgdidr_cached(&self) -> u32 {
+        self.dbgdidr_val
+    }
+    /// [`crate::snapshot::model_features`], precomputed.
+    #[inline(always)]
+    pub(crate) const fn snapshot_features(&self) -> u32 {
+        self.snap_features
+    }
+    /// The DBGDSCR bits a snapshot of this model may hold, precomputed.
+    #[inline(always)]
+    pub(crate) const fn snapshot_dscr_mask(&self) -> u32 {
+        self.snap_dscr
     }
 
     /// Whether Linux's `get_debug_arch` reads DBGDIDR at all (MIDR
@@ -1187,6 +1257,19 @@ mod tests {
         assert_eq!(m.bcr_wmask(), bcr_mask_formula(m), "{}", m.name());
         assert_eq!(m.wcr_wmask(), wcr_mask_formula(m), "{}", m.name());
         assert_eq!(m.vcr_wmask(), vcr_mask_formula(m), "{}", m.name());
+        assert_eq!(m.dbgdidr_cached(), m.dbgdidr_formula(), "{}", m.name());
+        assert_eq!(
+            m.snapshot_features(),
+            crate::snapshot::model_features(m),
+            "{}",
+            m.name()
+        );
+        assert_eq!(
+            m.snapshot_dscr_mask(),
+            crate::snapshot::dscr_possible_bits(m),
+            "{}",
+            m.name()
+        );
         // The BAS normalisation, as the formula it replaces: mask, then
         // from v7 BAS[3] = BAS[2] and BAS[1] = BAS[0].
         let normalize = |value: u32| {

@@ -290,7 +290,12 @@ impl DebugSnapshot {
     /// migration buffer, borrowed with zerocopy's
     /// [`FromBytes::mut_from_bytes`]), overwriting all of it in place.
     pub fn save_into(&mut self, model: &CoreModel, state: &DebugState) {
-        self.write(model.midr(), model.dbgdidr(), model_features(model), state);
+        self.write(
+            model.midr(),
+            model.dbgdidr_cached(),
+            model.snapshot_features(),
+            state,
+        );
     }
 
     /// Overwrites the snapshot with `state` and the model identity words.
@@ -595,13 +600,14 @@ pub struct SnapshotModel<'m> {
 }
 
 impl<'m> SnapshotModel<'m> {
-    /// The facts of `model`.
+    /// The facts of `model` (reads of values the model precomputed).
+    #[inline]
     pub fn new(model: &'m CoreModel) -> SnapshotModel<'m> {
         SnapshotModel {
             canon: Canonical::new(model),
             midr: model.midr(),
-            dbgdidr: model.dbgdidr(),
-            features: model_features(model),
+            dbgdidr: model.dbgdidr_cached(),
+            features: model.snapshot_features(),
         }
     }
 
@@ -659,6 +665,7 @@ struct Canonical<'m> {
 }
 
 impl<'m> Canonical<'m> {
+    #[inline]
     fn new(model: &'m CoreModel) -> Canonical<'m> {
         let v8 = model.version().is_v8();
         let has_ossrr = model.version().is_v7_0() && model.os_lock() == OsLockModel::SaveRestore;
@@ -670,7 +677,7 @@ impl<'m> Canonical<'m> {
             bcr_fold_bas: !model.version().is_v6(),
             bcr_fold_check: if model.version().is_v6() { 0 } else { 0xA0 },
             wcr_mask: semantics::wcr_mask(model),
-            dscr: dscr_possible_bits(model),
+            dscr: model.snapshot_dscr_mask(),
             vcr: semantics::vcr_mask(model),
             prcr: prcr_mask(model),
             oseccr: all_if(v8, u32::MAX),
@@ -771,7 +778,7 @@ impl<'m> Canonical<'m> {
 /// The stored DBGDSCR bits a vCPU of `model` can have: whatever a CP14
 /// write may set with the OS Lock set or clear, plus MOE (set by debug
 /// events, UNKNOWN at a v8 reset), without RXfull/TXfull (kept as flags).
-fn dscr_possible_bits(model: &CoreModel) -> u32 {
+pub(crate) const fn dscr_possible_bits(model: &CoreModel) -> u32 {
     let unlocked = semantics::dscr_ext_write_mask(model, &BLANK_UNLOCKED);
     let locked = semantics::dscr_ext_write_mask(model, &BLANK_LOCKED);
     (unlocked | locked | DSCR_MOE) & !(DSCR_RXFULL | DSCR_TXFULL)
