@@ -97,6 +97,9 @@ pub struct CoreModel {
     /// checks them (`snapshot::dscr_possible_bits`; derived, see
     /// `bcr_wmask`).
     snap_dscr: u32,
+    /// The DBGPRCR bits a vCPU can hold, 0 where there is no DBGPRCR
+    /// (`snapshot::prcr_possible_bits`; derived, see `bcr_wmask`).
+    snap_prcr: u32,
 }
 
 const NO_QUIRKS: Quirks = Quirks {
@@ -139,6 +142,7 @@ const fn v8_core(name: &'static str, midr: u32, devid: u32) -> CoreModel {
         dbgdidr_val: 0,
         snap_features: 0,
         snap_dscr: 0,
+        snap_prcr: 0,
     }
 }
 
@@ -183,6 +187,7 @@ const fn v7_1_cortex(
         dbgdidr_val: 0,
         snap_features: 0,
         snap_dscr: 0,
+        snap_prcr: 0,
     }
 }
 
@@ -236,6 +241,7 @@ const RAW_PRESETS: [CoreModel; 16] = [
         dbgdidr_val: 0,
         snap_features: 0,
         snap_dscr: 0,
+        snap_prcr: 0,
     },
     // ARM1156: part 0xB56 L; MIDR 0x4107b560 decided (architecture field 7
     // as ARM1136, spec '?'); v6 '?'; counts decided as ARM1136 (6/2/2).
@@ -270,6 +276,7 @@ const RAW_PRESETS: [CoreModel; 16] = [
         dbgdidr_val: 0,
         snap_features: 0,
         snap_dscr: 0,
+        snap_prcr: 0,
     },
     // ARM1176 r0p7: MIDR 0x410fb767 Q,B; DBGDIDR 0x15121xxx T (bit 12 = 1:
     // TrustZone); ID_DFR0 0x33 Q; 6/2/2 T, 6 BRPs B; v6.1; 4-byte BAS D.
@@ -304,6 +311,7 @@ const RAW_PRESETS: [CoreModel; 16] = [
         dbgdidr_val: 0,
         snap_features: 0,
         snap_dscr: 0,
+        snap_prcr: 0,
     },
     // Cortex-A5 r0p1: MIDR 0x410fc051 B; version "not 0, not 4" B → v7-full
     // (3) decided; counts 3/2/1 decided (spec '?'); no OS lock decided;
@@ -339,6 +347,7 @@ const RAW_PRESETS: [CoreModel; 16] = [
         dbgdidr_val: 0,
         snap_features: 0,
         snap_dscr: 0,
+        snap_prcr: 0,
     },
     // Cortex-A7 r0p5: MIDR 0x410fc075 Q, DBGDIDR 0x3515f005 Q, ID_DFR0
     // 0x02010555 Q, 6/4/2 Q,B, v7.1, 8-byte BAS Q,B, DBGDEVID 0x01110f13 Q,
@@ -380,6 +389,7 @@ const RAW_PRESETS: [CoreModel; 16] = [
         dbgdidr_val: 0,
         snap_features: 0,
         snap_dscr: 0,
+        snap_prcr: 0,
     },
     // Cortex-A9 r2p10: MIDR 0x412fc09a B (i.MX6DL); Version 3 B,L (not
     // QEMU's 4); 6/4/2 T (DDI 0388F), 6 BRPs B; 4-byte BAS B; BCR MASK
@@ -418,6 +428,7 @@ const RAW_PRESETS: [CoreModel; 16] = [
         dbgdidr_val: 0,
         snap_features: 0,
         snap_dscr: 0,
+        snap_prcr: 0,
     },
     // Cortex-A12 (RK3288): MIDR 0x410fc0d1 B; DBGDIDR [31:28]=3, [27:24]=5,
     // [19:16]=5 D; CTX 2 decided; 4-byte BAS B; DEVID as A7/A15 decided.
@@ -474,6 +485,7 @@ const RAW_PRESETS: [CoreModel; 16] = [
         dbgdidr_val: 0,
         snap_features: 0,
         snap_dscr: 0,
+        snap_prcr: 0,
     },
     // Qualcomm Krait 400: MIDR 0x512f06f0 B (APQ8074); v7.1 B; 6/4 B, CTX 2
     // decided; 8-byte BAS B; OSLM 0b10 (v7.1 rule); no DBGBXVR (MSM) → no
@@ -510,6 +522,7 @@ const RAW_PRESETS: [CoreModel; 16] = [
         dbgdidr_val: 0,
         snap_features: 0,
         snap_dscr: 0,
+        snap_prcr: 0,
     },
     // Krait 200 (MSM8960): part 0x04D B (FPSID); MIDR 0x511f04d0 decided;
     // otherwise as Krait 400 but with a 4-byte BAS decided (its boot log
@@ -545,6 +558,7 @@ const RAW_PRESETS: [CoreModel; 16] = [
         dbgdidr_val: 0,
         snap_features: 0,
         snap_dscr: 0,
+        snap_prcr: 0,
     },
 ];
 
@@ -608,6 +622,7 @@ impl CoreModel {
                 dbgdidr_val: 0,
                 snap_features: 0,
                 snap_dscr: 0,
+                snap_prcr: 0,
             },
             explicit_devid: false,
         }
@@ -781,6 +796,7 @@ impl CoreModel {
         self.dbgdidr_val = self.dbgdidr_formula();
         self.snap_features = crate::snapshot::model_features(&self);
         self.snap_dscr = crate::snapshot::dscr_possible_bits(&self);
+        self.snap_prcr = crate::snapshot::prcr_possible_bits(&self);
         self
     }
 
@@ -798,6 +814,11 @@ impl CoreModel {
     #[inline(always)]
     pub(crate) const fn snapshot_dscr_mask(&self) -> u32 {
         self.snap_dscr
+    }
+    /// The DBGPRCR bits a snapshot of this model may hold, precomputed.
+    #[inline(always)]
+    pub(crate) const fn snapshot_prcr_mask(&self) -> u32 {
+        self.snap_prcr
     }
 
     /// Whether Linux's `get_debug_arch` reads DBGDIDR at all (MIDR
@@ -1267,6 +1288,12 @@ mod tests {
         assert_eq!(
             m.snapshot_dscr_mask(),
             crate::snapshot::dscr_possible_bits(m),
+            "{}",
+            m.name()
+        );
+        assert_eq!(
+            m.snapshot_prcr_mask(),
+            crate::snapshot::prcr_mask(m),
             "{}",
             m.name()
         );

@@ -679,7 +679,7 @@ impl<'m> Canonical<'m> {
             wcr_mask: semantics::wcr_mask(model),
             dscr: model.snapshot_dscr_mask(),
             vcr: semantics::vcr_mask(model),
-            prcr: prcr_mask(model),
+            prcr: model.snapshot_prcr_mask(),
             oseccr: all_if(v8, u32::MAX),
             dccint: all_if(v8, 3),
             claim: all_if(model.version().at_least_v7_1(), 0xFF),
@@ -784,8 +784,24 @@ pub(crate) const fn dscr_possible_bits(model: &CoreModel) -> u32 {
     (unlocked | locked | DSCR_MOE) & !(DSCR_RXFULL | DSCR_TXFULL)
 }
 
-/// DBGPRCR bits a vCPU of `model` can hold (0 where it has no DBGPRCR).
-fn prcr_mask(model: &CoreModel) -> u32 {
+/// DBGPRCR bits a vCPU of `model` can hold (0 where it has no DBGPRCR):
+/// the writable mask `semantics::writable_mask` gives, as a `const fn` for
+/// [`CoreModel`]'s precomputed value (checked against [`prcr_mask`] in the
+/// model tests). DBGPRCR is present on v7-full and from v7.1.
+pub(crate) const fn prcr_possible_bits(model: &CoreModel) -> u32 {
+    use crate::version::DebugVersion;
+    match model.version() {
+        DebugVersion::V7Full => 0b0101,
+        DebugVersion::V7_1 => 0b1101,
+        v if v.is_v8() => 0b0001,
+        _ => 0,
+    }
+}
+
+/// DBGPRCR bits a vCPU of `model` can hold (0 where it has no DBGPRCR),
+/// from the register semantics: the reference for [`prcr_possible_bits`].
+#[cfg(test)]
+pub(crate) fn prcr_mask(model: &CoreModel) -> u32 {
     semantics::writable_mask(model, &BLANK_UNLOCKED, DebugRegister::Dbgprcr).unwrap_or(0)
 }
 
