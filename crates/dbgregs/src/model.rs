@@ -724,13 +724,14 @@ impl CoreModel {
     }
 
     /// DBGDIDR as the core reports it, built from the model's fields
-    /// (spec §3.1).
+    /// (spec §3.1) once, when the model is built.
+    #[inline(always)]
     pub const fn dbgdidr(&self) -> u32 {
-        self.dbgdidr_formula()
+        self.dbgdidr_val
     }
 
-    /// [`CoreModel::dbgdidr`] from the fields (the formula the precomputed
-    /// value is checked against).
+    /// [`CoreModel::dbgdidr`] from the fields: the one computation, run by
+    /// `with_masks`.
     pub(crate) const fn dbgdidr_formula(&self) -> u32 {
         let v = self.version;
         let midr = Midr::from_bits(self.midr);
@@ -800,11 +801,6 @@ impl CoreModel {
         self
     }
 
-    /// [`CoreModel::dbgdidr`], precomputed.
-    #[inline(always)]
-    pub(crate) const fn dbgdidr_cached(&self) -> u32 {
-        self.dbgdidr_val
-    }
     /// [`crate::snapshot::model_features`], precomputed.
     #[inline(always)]
     pub(crate) const fn snapshot_features(&self) -> u32 {
@@ -1278,7 +1274,7 @@ mod tests {
         assert_eq!(m.bcr_wmask(), bcr_mask_formula(m), "{}", m.name());
         assert_eq!(m.wcr_wmask(), wcr_mask_formula(m), "{}", m.name());
         assert_eq!(m.vcr_wmask(), vcr_mask_formula(m), "{}", m.name());
-        assert_eq!(m.dbgdidr_cached(), m.dbgdidr_formula(), "{}", m.name());
+        assert_eq!(m.dbgdidr(), m.dbgdidr_formula(), "{}", m.name());
         assert_eq!(
             m.snapshot_features(),
             crate::snapshot::model_features(m),

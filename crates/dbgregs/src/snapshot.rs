@@ -292,7 +292,7 @@ impl DebugSnapshot {
     pub fn save_into(&mut self, model: &CoreModel, state: &DebugState) {
         self.write(
             model.midr(),
-            model.dbgdidr_cached(),
+            model.dbgdidr(),
             model.snapshot_features(),
             state,
         );
@@ -606,7 +606,7 @@ impl<'m> SnapshotModel<'m> {
         SnapshotModel {
             canon: Canonical::new(model),
             midr: model.midr(),
-            dbgdidr: model.dbgdidr_cached(),
+            dbgdidr: model.dbgdidr(),
             features: model.snapshot_features(),
         }
     }
