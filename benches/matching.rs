@@ -5,6 +5,10 @@
 //!   (a v8 core with 16 WRPs and 8-byte BAS), once with no WRP matching and
 //!   once with only the last one matching. Targets: ≤ 5 ns (4 WRPs) and
 //!   ≤ 15 ns (16 WRPs).
+//! * The same watchpoint checks on a [`WatchpointTable`], the WRPs compiled
+//!   once (as a VMM does when the guest programs them), group
+//!   `watchpoint_table`; and the cost of compiling the table
+//!   (`watchpoint_table_build`).
 //! * Breakpoint check for one instruction with 6 and 16 BRPs enabled (the
 //!   highest two context BRPs as linked CONTEXTIDR matches, the others
 //!   linked address matches), none and the last address BRP matching.
@@ -15,7 +19,7 @@ use std::hint::black_box;
 use criterion::{criterion_group, criterion_main, Criterion};
 use dbgregs::matching::{
     breakpoint_matches, watchpoint_matches, AccessKind, Breakpoints, DataAccess, DebugGate,
-    InstructionFetch, MatchConfig, Mode, Watchpoints,
+    InstructionFetch, MatchConfig, Mode, WatchpointTable, Watchpoints,
 };
 use dbgregs::version::DebugVersion;
 
@@ -78,7 +82,6 @@ fn watchpoints(units: usize, last_hits: bool) -> (Vec<u32>, Vec<u32>) {
 }
 
 fn bench_watchpoints(c: &mut Criterion) {
-    let mut group = c.benchmark_group("watchpoint_check");
     let (bvr, bcr) = breakpoints(16, false);
     let bxvr = [0u8; 16];
     let bps = Breakpoints {
@@ -96,7 +99,9 @@ fn bench_watchpoints(c: &mut Criterion) {
             };
             let expect = if last_hits { 1u16 << (units - 1) } else { 0 };
             assert_eq!(watchpoint_matches(&cfg, &wps, &bps, &GATE, &ACCESS), expect);
-            let name = format!(
+            let table = WatchpointTable::new(&cfg, &wps, &GATE);
+            assert_eq!(table.matches(&bps, &ACCESS), expect);
+            let case = format!(
                 "{units}_wrps/{}",
                 if last_hits {
                     "last_matches"
@@ -104,7 +109,7 @@ fn bench_watchpoints(c: &mut Criterion) {
                     "none_match"
                 }
             );
-            group.bench_function(name, |b| {
+            c.bench_function(&format!("watchpoint_check/{case}"), |b| {
                 b.iter(|| {
                     watchpoint_matches(
                         black_box(&cfg),
@@ -115,7 +120,25 @@ fn bench_watchpoints(c: &mut Criterion) {
                     )
                 })
             });
+            c.bench_function(&format!("watchpoint_table/{case}"), |b| {
+                b.iter(|| black_box(&table).matches(black_box(&bps), black_box(&ACCESS)))
+            });
         }
+    }
+}
+
+fn bench_watchpoint_table_build(c: &mut Criterion) {
+    let mut group = c.benchmark_group("watchpoint_table_build");
+    for units in [4usize, 16] {
+        let cfg = config(units as u8);
+        let (wvr, wcr) = watchpoints(units, true);
+        let wps = Watchpoints {
+            wvr: &wvr,
+            wcr: &wcr,
+        };
+        group.bench_function(format!("{units}_wrps"), |b| {
+            b.iter(|| WatchpointTable::new(black_box(&cfg), black_box(&wps), black_box(&GATE)))
+        });
     }
     group.finish();
 }
@@ -183,5 +206,10 @@ fn bench_breakpoints(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_watchpoints, bench_breakpoints);
+criterion_group!(
+    benches,
+    bench_watchpoints,
+    bench_watchpoint_table_build,
+    bench_breakpoints
+);
 criterion_main!(benches);

@@ -30,7 +30,7 @@
 
 use crate::matching::{
     apply_event_to_dscr, check_breakpoint, check_watchpoint, Breakpoints, DataAccess, DebugEvent,
-    DebugGate, InstructionFetch, MatchConfig, Watchpoints,
+    DebugGate, InstructionFetch, MatchConfig, WatchpointTable, Watchpoints,
 };
 use crate::model::CoreModel;
 use crate::state::DebugState;
@@ -93,6 +93,18 @@ impl DebugState {
             wvr: &self.wvr,
             wcr: &self.wcr,
         }
+    }
+
+    /// This vCPU's watchpoints and gate compiled for the data-access hot
+    /// path ([`WatchpointTable`]): `table.check(&state.breakpoints(), access)`
+    /// is [`Self::peek_data_access`]. Rebuild it after the guest writes a
+    /// debug register (see [`WatchpointTable`] for the finer rules).
+    pub fn watchpoint_table(&self, model: &CoreModel) -> WatchpointTable {
+        WatchpointTable::new(
+            &MatchConfig::from_model(model),
+            &self.watchpoints(),
+            &DebugGate::from_state(self),
+        )
     }
 
     /// The breakpoint debug event `fetch` raises on this vCPU of `model`,

@@ -7,7 +7,9 @@
 #![allow(clippy::unwrap_used)]
 
 use dbgregs::emulate::{step, SimpleGuest, StepOutcome, Trap};
-use dbgregs::matching::{moe, AccessKind, DataAccess, EventKind, InstructionFetch, Mode};
+use dbgregs::matching::{
+    moe, AccessKind, DataAccess, DebugGate, EventKind, InstructionFetch, Mode,
+};
 use dbgregs::model::CoreModel;
 use dbgregs::state::{DebugState, UnknownFill};
 
@@ -217,6 +219,79 @@ fn loads_and_other_addresses_do_not_fire_the_store_watchpoint() {
         s.on_data_access(m, &wide).and_then(|e| e.dfar),
         Some(0xC000_1000)
     );
+}
+
+/// The compiled table of a vCPU reports what the vCPU itself reports, and
+/// follows the guest's writes once updated: a WCR write through
+/// `WatchpointTable::set`, an MDBGen write through `set_gate`.
+#[test]
+fn watchpoint_table_follows_the_vcpu() {
+    for name in [
+        "arm1176",
+        "cortex-a9",
+        "cortex-a7",
+        "cortex-a15",
+        "cortex-a53",
+    ] {
+        let m = model(name);
+        let mut s = linux_vcpu(m);
+        let mut table = s.watchpoint_table(m);
+        let accesses = [
+            STORE,
+            DataAccess {
+                kind: AccessKind::Load,
+                ..STORE
+            },
+            DataAccess {
+                address: 0xC000_0FFD,
+                size: 8,
+                ..STORE
+            },
+            DataAccess {
+                address: 0xC000_0FF0,
+                size: 64,
+                ..STORE
+            },
+            DataAccess {
+                address: 0xC000_1004,
+                ..STORE
+            },
+            DataAccess {
+                mode: Mode::User,
+                ..STORE
+            },
+        ];
+        for a in &accesses {
+            assert_eq!(
+                table.check(&s.breakpoints(), a),
+                s.peek_data_access(m, a),
+                "{name} {a:?}"
+            );
+        }
+        assert!(table.check(&s.breakpoints(), &STORE).is_some(), "{name}");
+
+        // The guest makes WRP 0 a load watchpoint (LSC = 01).
+        mcr(m, &mut s, 0, 0, 7, 0x1EF);
+        assert!(table.set(0, s.watchpoints().wvr[0], s.watchpoints().wcr[0]));
+        assert_eq!(table, s.watchpoint_table(m), "{name}");
+        assert_eq!(table.check(&s.breakpoints(), &STORE), None, "{name}");
+
+        // The guest turns monitor debug off: the table follows its gate.
+        mcr(m, &mut s, 0, 0, 7, 0x1F7);
+        assert!(table.set(0, s.watchpoints().wvr[0], s.watchpoints().wcr[0]));
+        if m.version().is_v6() {
+            mcr(m, &mut s, 0, 1, 0, 0);
+        } else {
+            mcr(m, &mut s, 0, 2, 2, 0);
+        }
+        assert!(
+            table.check(&s.breakpoints(), &STORE).is_some(),
+            "{name}: stale"
+        );
+        table.set_gate(&DebugGate::from_state(&s));
+        assert_eq!(table, s.watchpoint_table(m), "{name}");
+        assert_eq!(table.check(&s.breakpoints(), &STORE), None, "{name}");
+    }
 }
 
 #[test]

@@ -7,14 +7,16 @@
 //! * multi-byte accesses match iff one of their bytes is watched, and the
 //!   v7.1/v8 DFAR is the first watched byte of the access;
 //! * no function panics for arbitrary register contents and inputs, and
-//!   results only name implemented units.
+//!   results only name implemented units;
+//! * a compiled `WatchpointTable` (built at once or one WRP at a time)
+//!   agrees with the raw matcher and its events on every input.
 
 use proptest::prelude::*;
 
 use dbgregs::matching::{
     apply_event_to_dscr, breakpoint_matches, check_breakpoint, check_watchpoint,
     watchpoint_matches, AccessKind, Breakpoints, DataAccess, DebugGate, InstructionFetch,
-    MatchConfig, Mode, Watchpoints,
+    MatchConfig, Mode, WatchpointTable, Watchpoints,
 };
 use dbgregs::version::DebugVersion;
 
@@ -141,6 +143,36 @@ fn version_strategy() -> impl Strategy<Value = DebugVersion> {
     ])
 }
 
+/// A configuration from arbitrary parts: `counts` = BRPs, WRPs, context
+/// BRPs, BAS bytes; `flags` = BRP mask, WRP mask, security,
+/// virtualization, asynchronous watchpoints.
+fn any_config(version: DebugVersion, counts: (u8, u8, u8, u8), flags: [bool; 5]) -> MatchConfig {
+    MatchConfig {
+        version,
+        brps: counts.0,
+        wrps: counts.1,
+        ctx_cmps: counts.2,
+        wp_bas_bytes: counts.3,
+        bp_addr_mask: flags[0],
+        wp_addr_mask: flags[1],
+        security: flags[2],
+        virtualization: flags[3],
+        async_watchpoints: flags[4],
+    }
+}
+
+/// A gate from arbitrary bits, in field order.
+fn any_gate(bits: [bool; 6]) -> DebugGate {
+    DebugGate {
+        mdbgen: bits[0],
+        halting: bits[1],
+        os_lock: bits[2],
+        double_lock: bits[3],
+        spiddis: bits[4],
+        suiden: bits[5],
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
 
@@ -228,26 +260,8 @@ proptest! {
         access_bits in (any::<u32>(), any::<u32>(), 0usize..3, 0usize..9, any::<[bool; 3]>(), any::<u32>(), any::<u32>()),
         dscr in any::<u32>(),
     ) {
-        let cfg = MatchConfig {
-            version,
-            brps: counts.0,
-            wrps: counts.1,
-            ctx_cmps: counts.2,
-            wp_bas_bytes: counts.3,
-            bp_addr_mask: flags[0],
-            wp_addr_mask: flags[1],
-            security: flags[2],
-            virtualization: flags[3],
-            async_watchpoints: flags[4],
-        };
-        let gate = DebugGate {
-            mdbgen: gate_bits[0],
-            halting: gate_bits[1],
-            os_lock: gate_bits[2],
-            double_lock: gate_bits[3],
-            spiddis: gate_bits[4],
-            suiden: gate_bits[5],
-        };
+        let cfg = any_config(version, counts, flags);
+        let gate = any_gate(gate_bits);
         let bps = Breakpoints { bvr: &bvr, bcr: &bcr, bxvr: &bxvr };
         let wps = Watchpoints { wvr: &wvr, wcr: &wcr };
         let fetch = InstructionFetch {
@@ -288,5 +302,91 @@ proptest! {
             }
             prop_assert_eq!(apply_event_to_dscr(dscr, &e) & !0x3C, dscr & !0x3C);
         }
+    }
+
+    /// The compiled table and the raw matcher agree: same hit mask, same
+    /// event (MOE, DFAR/WFAR, WnR), for arbitrary WRP programming (mostly
+    /// enabled, every BAS, MASK, LSC, PAC, HMC/SSC, WT/LBN), arbitrary
+    /// linked BRPs, gates and accesses placed around the watched addresses,
+    /// including accesses wider than a doubleword and wrapping at 4 GiB.
+    #[test]
+    fn watchpoint_table_agrees_with_the_raw_matcher(
+        version in prop::sample::select(DebugVersion::ALL.to_vec()),
+        counts in (0u8..=17, 0u8..=17, 0u8..=4, prop::sample::select(vec![4u8, 8])),
+        flags in any::<[bool; 5]>(),
+        gate_bits in (prop::bool::weighted(0.9), prop::bool::weighted(0.1),
+            prop::bool::weighted(0.2), prop::bool::weighted(0.2), any::<bool>(), any::<bool>()),
+        wrps in prop::collection::vec(
+            (any::<u32>(), any::<u32>(), prop::bool::weighted(0.8), mask_strategy(),
+                prop::bool::weighted(0.2), prop::bool::weighted(0.7)),
+            0..=17),
+        bps in prop::collection::vec((any::<u32>(), any::<u32>(), any::<u8>()), 0..=17),
+        access_bits in (0usize..=17, -12i32..=12,
+            prop_oneof![6 => 1u32..=8, 2 => 9u32..=24, 1 => Just(0u32), 1 => any::<u32>()],
+            0usize..3, 0usize..9, any::<[bool; 3]>(), any::<u32>()),
+        ctx_pick in (0usize..=17, any::<bool>()),
+    ) {
+        let cfg = any_config(version, counts, flags);
+        let gate = any_gate([gate_bits.0, gate_bits.1, gate_bits.2, gate_bits.3, gate_bits.4, gate_bits.5]);
+        // WCR: random bits, with E forced on (mostly), MASK from the
+        // strategy, WT mostly off, and mostly a plain condition (PAC = 11,
+        // LSC = 11, HMC = 0, SSC = 00) so that hits are common.
+        let wvr: Vec<u32> = wrps.iter().map(|w| w.0).collect();
+        let wcr: Vec<u32> = wrps
+            .iter()
+            .map(|&(_, bits, e, mask, wt, plain)| {
+                let bits = if plain {
+                    (bits & !(0b111 << 13)) | (0b1111 << 1)
+                } else {
+                    bits
+                };
+                (bits & !(1 | (1 << 20) | (0x1F << 24)))
+                    | u32::from(e)
+                    | (u32::from(wt) << 20)
+                    | (u32::from(mask) << 24)
+            })
+            .collect();
+        let bvr: Vec<u32> = bps.iter().map(|b| b.0).collect();
+        let bcr: Vec<u32> = bps.iter().map(|b| b.1).collect();
+        let bxvr: Vec<u8> = bps.iter().map(|b| b.2).collect();
+        let bps = Breakpoints { bvr: &bvr, bcr: &bcr, bxvr: &bxvr };
+        let wps = Watchpoints { wvr: &wvr, wcr: &wcr };
+
+        let (pick, delta, size, kind, mode, bools, far) = access_bits;
+        let near = wvr.get(pick).copied().unwrap_or(far);
+        let contextidr = if ctx_pick.1 { bvr.get(ctx_pick.0).copied().unwrap_or(0) } else { far };
+        let access = DataAccess {
+            address: near.wrapping_add(delta as u32),
+            size,
+            kind: [AccessKind::Load, AccessKind::Store, AccessKind::CacheMaintenance][kind],
+            mode: MODES[mode],
+            unprivileged: bools[0],
+            secure: bools[1],
+            contextidr,
+            vmid: bxvr.get(ctx_pick.0).copied().unwrap_or(0),
+            instruction_address: far,
+            thumb: bools[2],
+        };
+
+        let table = WatchpointTable::new(&cfg, &wps, &gate);
+        prop_assert_eq!(
+            table.matches(&bps, &access),
+            watchpoint_matches(&cfg, &wps, &bps, &gate, &access)
+        );
+        prop_assert_eq!(
+            table.check(&bps, &access),
+            check_watchpoint(&cfg, &wps, &bps, &gate, &access)
+        );
+
+        // One WRP at a time from an empty table with the gate off, then the
+        // gate: the same table.
+        let empty = Watchpoints { wvr: &[], wcr: &[] };
+        let mut incremental = WatchpointTable::new(&cfg, &empty, &DebugGate::default());
+        for (n, (&v, &c)) in wvr.iter().zip(&wcr).enumerate() {
+            let implemented = incremental.set(n, v, c);
+            prop_assert_eq!(implemented, n < usize::from(cfg.wrps).min(16));
+        }
+        incremental.set_gate(&gate);
+        prop_assert_eq!(incremental, table);
     }
 }

@@ -352,6 +352,16 @@ mod tests {
         }
     }
 
+    /// The watchpoint column never uses the PL1-mode cell (`ssu_match`), so
+    /// a watchpoint's condition depends on the privilege and Security state
+    /// only — what `WatchpointTable` relies on to compile it per level.
+    #[test]
+    fn watchpoint_column_ignores_the_pl1_mode() {
+        for row in TABLE {
+            assert_eq!(row.wp & PL1_SVC_SYS, 0);
+        }
+    }
+
     #[test]
     fn nonzero_hmc_or_ssc_reserved_without_el2_and_el3() {
         let c = cfg(false, false);

@@ -106,6 +106,20 @@ pub fn watchpoint_event(
     units: u16,
     access: &DataAccess,
 ) -> Option<DebugEvent> {
+    watchpoint_event_with(cfg, units, access, || {
+        first_watched_address(cfg, wps, units, access)
+    })
+}
+
+/// [`watchpoint_event`] with the DFAR rule supplied by the caller:
+/// `first_watched` returns the first byte of the access that one of `units`
+/// watches, and is called only where the version reports DFAR.
+pub(crate) fn watchpoint_event_with(
+    cfg: &MatchConfig,
+    units: u16,
+    access: &DataAccess,
+    first_watched: impl FnOnce() -> Option<u32>,
+) -> Option<DebugEvent> {
     if units == 0 {
         return None;
     }
@@ -123,7 +137,7 @@ pub fn watchpoint_event(
         moe::ASYNC_WATCHPOINT
     };
     let (wfar, dfar) = if version.at_least_v7_1() {
-        (None, first_watched_address(cfg, wps, units, access))
+        (None, first_watched())
     } else {
         let offset = if access.thumb { 4 } else { 8 };
         (Some(access.instruction_address.wrapping_add(offset)), None)

@@ -17,6 +17,8 @@
 //! * breakpoint types, address match/mismatch with BAS and MASK, context
 //!   and linked comparisons — `breakpoint`;
 //! * watched bytes (BAS lanes, MASK ranges), LSC, links — `watchpoint`;
+//! * the same rules compiled once per WRP for the per-access hot path —
+//!   [`WatchpointTable`];
 //! * MOE, fault addresses, synchronous or not — `event`.
 //!
 //! Where the architecture leaves a choice (reserved encodings, CONSTRAINED
@@ -26,6 +28,7 @@
 mod breakpoint;
 mod condition;
 mod event;
+mod table;
 mod watchpoint;
 
 pub use breakpoint::breakpoint_matches;
@@ -33,6 +36,7 @@ pub use event::{
     apply_event_to_dscr, breakpoint_event, check_breakpoint, check_watchpoint, moe,
     watchpoint_event, DebugEvent, EventKind, FS_DEBUG_LONG, FS_DEBUG_SHORT,
 };
+pub use table::WatchpointTable;
 pub use watchpoint::watchpoint_matches;
 
 use crate::version::DebugVersion;

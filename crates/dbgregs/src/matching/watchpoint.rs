@@ -88,7 +88,7 @@ const fn access_lanes(block: u32, start: u32, size: u32) -> u8 {
 
 impl Watched {
     /// Whether at least one byte of the access is watched.
-    const fn overlaps(self, start: u32, size: u32) -> bool {
+    pub(crate) const fn overlaps(self, start: u32, size: u32) -> bool {
         match self {
             Watched::Lanes { block, lanes } => lanes & access_lanes(block, start, size) != 0,
             // Two arcs of the 2^32 circle overlap iff one starts inside the
@@ -101,7 +101,7 @@ impl Watched {
     }
 
     /// Offset from `start` of the first watched byte the access touches.
-    const fn first_hit(self, start: u32, size: u32) -> Option<u32> {
+    pub(crate) const fn first_hit(self, start: u32, size: u32) -> Option<u32> {
         match self {
             Watched::Lanes { block, lanes } => {
                 let mut hit = lanes & access_lanes(block, start, size);
