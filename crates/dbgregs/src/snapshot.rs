@@ -58,7 +58,7 @@
 //! high bit — and every high bit of BCR, WCR, WVR — must be 0.
 
 use zerocopy::little_endian::{U16, U32, U64};
-use zerocopy::{FromBytes, FromZeros, Immutable, IntoBytes, KnownLayout, Unaligned};
+use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
 
 use crate::error::DbgRegsError;
 use crate::model::{CoreModel, OsLockModel};
@@ -280,31 +280,32 @@ fn finish(l: [u64; LANES]) -> u64 {
 impl DebugSnapshot {
     /// Saves `state`, a vCPU of `model`, into a snapshot (no allocation,
     /// no lock).
+    // Inlined, with `build`, so that the snapshot is built in the caller's
+    // slot rather than copied out of a temporary.
+    #[inline]
     pub fn save(model: &CoreModel, state: &DebugState) -> DebugSnapshot {
-        let mut snap = DebugSnapshot::new_zeroed();
-        snap.save_into(model, state);
-        snap
+        Self::build(
+            model.midr(),
+            model.dbgdidr(),
+            model.snapshot_features(),
+            state,
+        )
     }
 
     /// [`DebugSnapshot::save`] into an existing snapshot (e.g. a slot of a
     /// migration buffer, borrowed with zerocopy's
     /// [`FromBytes::mut_from_bytes`]), overwriting all of it in place.
     pub fn save_into(&mut self, model: &CoreModel, state: &DebugState) {
-        self.write(
-            model.midr(),
-            model.dbgdidr(),
-            model.snapshot_features(),
-            state,
-        );
+        *self = Self::save(model, state);
     }
 
-    /// Overwrites the snapshot with `state` and the model identity words.
+    /// The snapshot of `state` with the model identity words.
     ///
     /// The snapshot is built as its 43 little-endian words in registers,
     /// checksummed there and stored once: no read-back of freshly stored
     /// narrower fields (which would defeat store forwarding).
-    #[inline]
-    fn write(&mut self, midr: u32, dbgdidr: u32, features: u32, state: &DebugState) {
+    #[inline(always)]
+    fn build(midr: u32, dbgdidr: u32, features: u32, state: &DebugState) -> DebugSnapshot {
         let pair = |lo: u32, hi: u32| u64::from(lo) | (u64::from(hi) << 32);
         let mut w = [0u64; WORDS];
         // Header: magic; version, reserved0, size; MIDR, DBGDIDR;
@@ -336,7 +337,7 @@ impl DebugSnapshot {
         for word in &mut w {
             *word = word.to_le();
         }
-        *self = zerocopy::transmute!(w);
+        zerocopy::transmute!(w)
     }
 
     /// The snapshot's bytes (the wire format).
@@ -466,6 +467,9 @@ impl DebugSnapshot {
     /// The envelope errors of [`DebugSnapshot::from_bytes`] (except the
     /// checksum), [`DbgRegsError::SnapshotModelMismatch`],
     /// [`DbgRegsError::SnapshotImpossibleValue`].
+    // Inlined so that the state is written in the caller's slot rather than
+    // copied out of a temporary.
+    #[inline]
     pub fn restore(&self, model: &CoreModel) -> Result<DebugState, DbgRegsError> {
         self.validate(model)?;
         Ok(self.payload_state())
@@ -552,12 +556,28 @@ impl DebugSnapshot {
         Err(first.unwrap_or(bad("state", 0, invalid, invalid)))
     }
 
-    /// The payload as a state, unchecked.
-    #[inline]
+    /// The payload as a state, unchecked: each field written once.
+    #[inline(always)]
     fn payload_state(&self) -> DebugState {
-        let mut s = blank_state(0);
-        self.write_state(&mut s);
-        s
+        let p = &self.payload;
+        DebugState {
+            bvr: p.bvr.map(|v| v.get()),
+            bcr: p.bcr.map(|v| v.get()),
+            wvr: p.wvr.map(|v| v.get()),
+            wcr: p.wcr.map(|v| v.get()),
+            bxvr: p.bxvr,
+            dscr: p.dscr.get(),
+            dtrrx: p.dtrrx.get(),
+            dtrtx: p.dtrtx.get(),
+            vcr: p.vcr.get(),
+            wfar: p.wfar.get(),
+            oseccr: p.oseccr.get(),
+            prcr: p.prcr,
+            claim: p.claim,
+            dccint: p.dccint,
+            ossrr_pos: p.ossrr_pos,
+            flags: p.flags.get(),
+        }
     }
 
     /// Writes the payload into `out`, unchecked.
@@ -618,7 +638,7 @@ impl<'m> SnapshotModel<'m> {
 
     /// [`DebugSnapshot::save_into`] for this model.
     pub fn save_into(&self, snap: &mut DebugSnapshot, state: &DebugState) {
-        snap.write(self.midr, self.dbgdidr, self.features, state);
+        *snap = DebugSnapshot::build(self.midr, self.dbgdidr, self.features, state);
     }
 
     /// [`DebugSnapshot::restore_into`] for this model: every check first,
