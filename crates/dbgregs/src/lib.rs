@@ -15,7 +15,8 @@
 //! * [`emulate`] is one VMM emulation step: condition, privilege, access,
 //!   Rt and PC update, or an Undefined Instruction exception to inject;
 //! * [`matching`] decides which breakpoints/watchpoints a fetch or data
-//!   access hits, and [`snapshot`] saves/restores a vCPU's debug state;
+//!   access hits ([`matching::WatchpointTable`] is the per-access fast
+//!   path), and [`snapshot`] saves/restores a vCPU's debug state;
 //! * [`registers`] has the register layouts as typed bitfields.
 //!
 //! The crate is `no_std` without its default `std` feature and never
