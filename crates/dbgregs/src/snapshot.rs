@@ -143,6 +143,8 @@ const DSCR_RXFULL: u32 = 1 << 30;
 const DSCR_TXFULL: u32 = 1 << 29;
 /// DBGDSCR.MOE: written by debug events (and UNKNOWN at a v8 reset).
 const DSCR_MOE: u32 = 0x3C;
+/// DBGDSCR.MDBGen.
+const DSCR_MDBGEN: u32 = 1 << 15;
 
 /// A model's implementation choices that decide which states are possible
 /// (and how accesses behave) beyond what MIDR and DBGDIDR say: bit 0–1
@@ -746,7 +748,7 @@ impl<'m> Canonical<'m> {
             let bcr = p.bcr[n].get();
             inv |= (bcr & !self.bcr_mask) | ((bcr ^ (bcr >> 1)) & self.bcr_fold_check);
         }
-        inv |= p.dscr.get() & !self.dscr;
+        inv |= p.dscr.get() & !dscr_possible(self.dscr, p.flags.get());
         inv |= p.vcr.get() & !self.vcr;
         inv |= p.wfar.get() & 1;
         inv |= p.oseccr.get() & !self.oseccr;
@@ -780,7 +782,12 @@ impl<'m> Canonical<'m> {
             f("wcr", n, wcr, wcr & self.wcr_mask);
         }
         let (dscr, vcr, wfar, oseccr) = (p.dscr.get(), p.vcr.get(), p.wfar.get(), p.oseccr.get());
-        f("dscr", 0, dscr, dscr & self.dscr);
+        f(
+            "dscr",
+            0,
+            dscr,
+            dscr & dscr_possible(self.dscr, p.flags.get()),
+        );
         f("vcr", 0, vcr, vcr & self.vcr);
         f("wfar", 0, wfar, wfar & 0xFFFF_FFFE);
         f("oseccr", 0, oseccr, oseccr & self.oseccr);
@@ -798,6 +805,19 @@ impl<'m> Canonical<'m> {
 /// The stored DBGDSCR bits a vCPU of `model` can have: whatever a CP14
 /// write may set with the OS Lock set or clear, plus MOE (set by debug
 /// events, UNKNOWN at a v8 reset), without RXfull/TXfull (kept as flags).
+/// The DBGDSCR bits a state with `flags` can hold, of the model's
+/// `possible` bits: MDBGen never while the board blocks monitor debug
+/// ([`DebugState::set_monitor_debug_blocked`] clears it, and writes cannot
+/// set it).
+#[inline(always)]
+const fn dscr_possible(possible: u32, flags: u16) -> u32 {
+    if flags & MON_BLOCKED != 0 {
+        possible & !DSCR_MDBGEN
+    } else {
+        possible
+    }
+}
+
 pub(crate) const fn dscr_possible_bits(model: &CoreModel) -> u32 {
     let unlocked = semantics::dscr_ext_write_mask(model, &BLANK_UNLOCKED);
     let locked = semantics::dscr_ext_write_mask(model, &BLANK_LOCKED);
@@ -825,7 +845,7 @@ pub(crate) fn prcr_mask(model: &CoreModel) -> u32 {
     semantics::writable_mask(model, &BLANK_UNLOCKED, DebugRegister::Dbgprcr).unwrap_or(0)
 }
 
-use crate::state::flag::{OSLK, PU, SWENABLE};
+use crate::state::flag::{MON_BLOCKED, OSLK, PU, SWENABLE};
 
 const BLANK_UNLOCKED: DebugState = blank_state(SWENABLE | PU);
 const BLANK_LOCKED: DebugState = blank_state(SWENABLE | PU | OSLK);

@@ -258,7 +258,8 @@ fn forged_impossible_payloads_are_refused() {
     let good = DebugSnapshot::save(a9, &programmed(a9, UnknownFill::Zero))
         .as_bytes()
         .to_vec();
-    let cases: [(usize, u8, &str); 8] = [
+    assert!(programmed(a9, UnknownFill::Zero).mdbgen());
+    let cases: [(usize, u8, &str); 9] = [
         (BCR0 + 3, 0x10, "bcr"),    // MASK on a core without it
         (BCR0, 0x20, "bcr"),        // BAS 0b1110: not normalised
         (WCR0 + 1, 0x1E, "wcr"),    // BAS[7:4] on a 4-byte-BAS core
@@ -266,6 +267,7 @@ fn forged_impossible_payloads_are_refused() {
         (OSECCR, 0x01, "oseccr"),   // no DBGOSECCR before v8
         (CLAIM, 0x01, "claim"),     // no claim tags before v7.1
         (FLAGS + 1, 0x80, "flags"), // an unknown flag
+        (FLAGS + 1, 0x02, "dscr"),  // monitor debug blocked, MDBGen still set
         (RESERVED, 0x01, "payload.reserved"),
     ];
     for (offset, x, field) in cases {
