@@ -8,13 +8,17 @@
 
 /// Where an [`Access`] was decoded from. Decides the instruction size the PC
 /// advances by and how [`Gpr`] numbers are to be read.
+// T32 is declared first (discriminant 0, A32 1) for codegen only: the
+// source of a decoded A32/T32 word then equals the tag of its `condition`
+// (`Some` for A32, `None` for T32), so that a decode loop keeps one value
+// for both bytes instead of two. No discriminant is part of the API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Source {
-    /// An A32 (ARM state) instruction word: 4 bytes, `Gpr` is R0..R15.
-    A32,
     /// A 32-bit T32 (Thumb state) instruction, first halfword in bits
     /// \[31:16\]: 4 bytes, `Gpr` is R0..R15.
     T32,
+    /// An A32 (ARM state) instruction word: 4 bytes, `Gpr` is R0..R15.
+    A32,
     /// An AArch64 `ESR_EL2` syndrome (EC 0x05, 0x06 or 0x0C): the guest
     /// instruction was 32 bits long (IL = 1) and `Gpr` is the AArch64 view
     /// X0..X30 of the banked AArch32 register (Arm ARM D1.10.1.1).

@@ -17,9 +17,12 @@
 //! implementation (module `ual`).
 //!
 //! They are written for a trap path: each format is recognised by one
-//! mask/compare of its fixed bits (MCR/MRC first, the common case), the
-//! fields are plain shifts and masks, and all of it inlines into the caller,
-//! so that the `Access` is assembled in registers and stored once
+//! mask/compare of its fixed bits (MCR/MRC first, the common case; for T32
+//! the same compare also checks the first-halfword prefix), the fields are
+//! plain shifts and masks, and all of it inlines into the caller, so that
+//! the `Access` is assembled in registers and stored once. Every path
+//! starts from a whole constant result whose padding is undefined, so that
+//! a caller decoding in a loop carries nothing from one result to the next
 //! (`benches/decode.rs` times them against yaxpeax-arm and capstone).
 //!
 //! ```
@@ -127,6 +130,65 @@ const LDC_STC_PUW: u32 = LdcStc::new()
     .with_u(true)
     .with_w(true)
     .into_bits();
+/// The fixed bits of a T32 coprocessor instruction above bit 28: the
+/// first halfword is `111T 11xx xxxx xxxx`, so `[31:29]` = 0b111
+/// (`0xE000_0000`). Added to each format's mask/compare for T32.
+const T32_PREFIX: u32 = McrMrc::new().with_cond(0b1110).into_bits();
+/// The least word with `cond` = [`COND_TWO`]: every word at or above it is
+/// a `2` form.
+const TWO_FORMS: u32 = McrMrc::new().with_cond(COND_TWO).into_bits();
+
+// Codegen, not semantics: the result of a decoder is a 12-byte value with
+// padding (the bytes a `Transfer` or `Transfer64` leaves unused, everything
+// but the niche byte of `None`). Written in place, a path leaves those
+// bytes as they were, and a caller that decodes in a loop into one slot
+// then carries every byte of the previous result across the iteration in a
+// register (its compiler cannot know the bytes are dead), which spills. So
+// every path starts from a whole constant, [`NONE`] or [`TEMPLATE`], whose
+// padding is uninitialised: copying it defines all 12 bytes as "anything",
+// and nothing is carried.
+
+/// `None`, returned as a whole constant (see above).
+const NONE: Option<Access> = None;
+
+/// The value that [`decode_body`] overwrites field by field (see above): an
+/// `Access` whose operation is a `Transfer64`, the variant with the most
+/// padding; every field is replaced before it is returned.
+const TEMPLATE: Option<Access> = Some(Access {
+    source: Source::A32,
+    direction: Direction::Read,
+    operation: Operation::Transfer64 {
+        opc1: 0,
+        crm: 0,
+        rt: Gpr(0),
+        rt2: Gpr(0),
+    },
+    condition: None,
+    two: false,
+});
+
+/// [`TEMPLATE`] with every field replaced (see above).
+// Written as an update of the whole `Option` in place: built as a fresh
+// `Access` (or a copy of one) and then wrapped, it is assembled field by
+// field into the result and the padding is carried again.
+#[inline(always)]
+const fn access(
+    source: Source,
+    direction: Direction,
+    operation: Operation,
+    condition: Option<Condition>,
+    two: bool,
+) -> Option<Access> {
+    let mut result = TEMPLATE;
+    if let Some(access) = &mut result {
+        access.source = source;
+        access.direction = direction;
+        access.operation = operation;
+        access.condition = condition;
+        access.two = two;
+    }
+    result
+}
 
 /// Decodes an A32 instruction word as a coprocessor-14 access.
 ///
@@ -141,12 +203,14 @@ const LDC_STC_PUW: u32 = LdcStc::new()
 #[inline]
 pub const fn decode_a32(word: u32) -> Option<Access> {
     let cond = McrMrc::from_bits(word).cond();
-    let two = cond == COND_TWO;
+    // `cond == COND_TWO`, as one compare of the word (cond is its top
+    // nibble), which leaves the compiler more registers in a decode loop.
+    let two = word >= TWO_FORMS;
     // The `2` forms are unconditional: AL (`Access::condition`'s contract),
     // and 0b1111 ^ 1 is AL.
     let condition = Some(Condition(cond ^ two as u8));
     const _: () = assert!(COND_TWO ^ 1 == Condition::AL.0);
-    decode_body(word, Source::A32, condition, two)
+    decode_body(word, 0, Source::A32, condition, two)
 }
 
 /// Whether a halfword is the first half of a 32-bit T32 instruction (bits
@@ -173,12 +237,10 @@ pub const fn decode_t32(word: u32) -> Option<Access> {
     // The coprocessor space is hw1 = 111T 11xx xxxx xxxx: below bit 28 the
     // composed word has the A32 layout (spec §8.2); bit 28 is T (the `2`
     // form). Every format `decode_body` accepts has [27:26] = 11, so with
-    // [31:29] = 111 the first halfword is >= 0xEC00, a 32-bit prefix.
-    let top = McrMrc::from_bits(word).cond();
-    if top >> 1 != 0b111 {
-        return None;
-    }
-    decode_body(word, Source::T32, None, top == COND_TWO)
+    // [31:29] = 111 (`T32_PREFIX`, checked by each format's compare) the
+    // first halfword is >= 0xEC00, a 32-bit prefix.
+    let two = McrMrc::from_bits(word).cond() == COND_TWO;
+    decode_body(word, T32_PREFIX, Source::T32, None, two)
 }
 
 /// [`decode_t32`] from the two halfwords in instruction-stream order.
@@ -187,7 +249,8 @@ pub const fn decode_t32_halfwords(hw1: u16, hw2: u16) -> Option<Access> {
     decode_t32(((hw1 as u32) << 16) | hw2 as u32)
 }
 
-/// Decodes bits \[27:0\], the layout A32 and composed T32 share.
+/// Decodes bits \[27:0\], the layout A32 and composed T32 share, with the
+/// bits `prefix` set above them (0 for A32, [`T32_PREFIX`] for T32).
 ///
 /// MCR/MRC, the trap path's common case, costs one mask/compare and the
 /// field extraction; MCRR/MRRC and LDC/STC are one more compare each.
@@ -196,27 +259,30 @@ pub const fn decode_t32_halfwords(hw1: u16, hw2: u16) -> Option<Access> {
 #[inline(always)]
 const fn decode_body(
     word: u32,
+    prefix: u32,
     source: Source,
     condition: Option<Condition>,
     two: bool,
 ) -> Option<Access> {
-    if word & MCR_MRC_MASK == MCR_MRC_P14 {
+    if word & (MCR_MRC_MASK | prefix) == MCR_MRC_P14 | prefix {
         let f = McrMrc::from_bits(word);
-        return Some(Access {
+        return access(
             source,
-            direction: direction_from_l(f.l()),
-            operation: Operation::Transfer {
+            direction_from_l(f.l()),
+            // `rt` first: with this order the compiler's register choice
+            // in a decode loop needs two moves fewer per word (measured).
+            Operation::Transfer {
+                rt: Gpr(f.rt()),
                 opc1: f.opc1(),
                 crn: f.crn(),
                 crm: f.crm(),
                 opc2: f.opc2(),
-                rt: Gpr(f.rt()),
             },
             condition,
             two,
-        });
+        );
     }
-    decode_body_rare(word, source, condition, two)
+    decode_body_rare(word, prefix, source, condition, two)
 }
 
 /// [`decode_body`] for MCRR/MRRC and LDC/STC.
@@ -227,16 +293,17 @@ const fn decode_body(
 #[inline(always)]
 const fn decode_body_rare(
     word: u32,
+    prefix: u32,
     source: Source,
     condition: Option<Condition>,
     two: bool,
 ) -> Option<Access> {
-    if word & MCRR_MRRC_MASK == MCRR_MRRC_P14 {
+    if word & (MCRR_MRRC_MASK | prefix) == MCRR_MRRC_P14 | prefix {
         let f = McrrMrrc::from_bits(word);
-        return Some(Access {
+        return access(
             source,
-            direction: direction_from_l(f.l()),
-            operation: Operation::Transfer64 {
+            direction_from_l(f.l()),
+            Operation::Transfer64 {
                 opc1: f.opc1(),
                 crm: f.crm(),
                 rt: Gpr(f.rt()),
@@ -244,14 +311,15 @@ const fn decode_body_rare(
             },
             condition,
             two,
-        });
+        );
     }
     // P = U = W = 0: with D = 1 it was MCRR/MRRC above, with D = 0 it is
     // UNDEFINED space.
-    if word & LDC_STC_MASK != LDC_STC_P14 || word & LDC_STC_PUW == 0 {
-        return None;
+    if word & (LDC_STC_MASK | prefix) != LDC_STC_P14 | prefix || word & LDC_STC_PUW == 0 {
+        return NONE;
     }
     let f = LdcStc::from_bits(word);
+    // Every byte of a `Memory` access is a field: no template needed.
     Some(Access {
         source,
         // LDC loads the register from memory: a write of the register.
@@ -284,11 +352,12 @@ const fn direction_from_l(l: bool) -> Direction {
 /// checked for U = 1 by the caller).
 #[inline(always)]
 const fn addressing_mode(p: bool, w: bool) -> AddressingMode {
-    match (p, w) {
-        (false, false) => AddressingMode::Unindexed,
-        (false, true) => AddressingMode::PostIndexed,
-        (true, false) => AddressingMode::Offset,
-        (true, true) => AddressingMode::PreIndexed,
+    // As `{P, W}`, 0..=3, which the compiler folds into the discriminant.
+    match (p as u8) << 1 | w as u8 {
+        0b00 => AddressingMode::Unindexed,
+        0b01 => AddressingMode::PostIndexed,
+        0b10 => AddressingMode::Offset,
+        _ => AddressingMode::PreIndexed,
     }
 }
 
