@@ -21,6 +21,10 @@
 //! and fastest of 21 samples, ns per word) and the ratios, so that a report
 //! has the ratios of one run on one machine.
 //!
+//! `decode_mix/store_floor` writes the same `Option<Access>` per word
+//! without decoding: the floor for any decoder with this result type, and
+//! so the largest ratio to yaxpeax-arm the type allows.
+//!
 //! A second group, `decode_esr`, times [`dbgregs::decode::decode_esr`] on the
 //! `ESR_EL2` syndromes of the same 64 accesses (no peer decodes syndromes).
 //!
@@ -31,7 +35,7 @@ use std::time::Instant;
 
 use capstone::prelude::*;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use dbgregs::access::Access;
+use dbgregs::access::{Access, Condition, Direction, Gpr, Operation, Source};
 use dbgregs::decode::{decode_a32, decode_esr, decode_t32};
 use dbgregs::encode::encode_esr;
 use yaxpeax_arch::{Decoder, U8Reader};
@@ -284,6 +288,31 @@ fn run_ours(out: &mut Option<Access>) {
     }
 }
 
+/// The result-store floor: one pass over the mix that writes an
+/// `Option<Access>` per word exactly as [`run_ours`] does, but without
+/// decoding (the access is a constant with the word's Rt). No decoder that
+/// returns this type can be faster; it bounds the ratio to yaxpeax-arm that
+/// the result type allows.
+#[inline(never)]
+fn run_store_floor(out: &mut Option<Access>) {
+    for &word in black_box(&MIX) {
+        *out = Some(Access {
+            source: Source::A32,
+            direction: Direction::Read,
+            operation: Operation::Transfer {
+                opc1: 0,
+                crn: 0,
+                crm: 0,
+                opc2: 0,
+                rt: Gpr((word.value >> 12) as u8 & 15),
+            },
+            condition: Some(Condition::AL),
+            two: false,
+        });
+        black_box(&*out);
+    }
+}
+
 /// One pass of yaxpeax-arm over the mix, each result written to `inst`.
 #[inline(never)]
 fn run_yaxpeax(yax: &Yaxpeax, inst: &mut Instruction) {
@@ -351,8 +380,10 @@ fn report_ratios(yax: &Yaxpeax, cs: &Cs) {
     let capstone = quick_time(|| run_capstone(cs));
     let esrs = mix_syndromes();
     let esr = quick_time(|| run_esr(&esrs, &mut out));
+    let floor = quick_time(|| run_store_floor(&mut out));
     for (name, (median, fastest)) in [
         ("dbgregs", ours),
+        ("store floor (no decoding)", floor),
         ("yaxpeax-arm", yaxpeax),
         ("capstone", capstone),
         ("dbgregs decode_esr", esr),
@@ -371,6 +402,11 @@ fn report_ratios(yax: &Yaxpeax, cs: &Cs) {
         ours.0,
         ours.1,
         verdict(ours.0 <= 2.0),
+    );
+    eprintln!(
+        "yaxpeax-arm / store floor (the largest ratio an Option<Access> result allows): \
+         {:.1}x median",
+        yaxpeax.0 / floor.0
     );
 }
 
@@ -391,6 +427,10 @@ fn decode_mix(c: &mut Criterion) {
         b.iter(|| run_yaxpeax(&yax, &mut inst))
     });
     group.bench_function("capstone", |b| b.iter(|| run_capstone(&cs)));
+    group.bench_function("store_floor", |b| {
+        let mut out = None;
+        b.iter(|| run_store_floor(&mut out))
+    });
     group.finish();
 
     let esrs = mix_syndromes();
