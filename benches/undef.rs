@@ -6,6 +6,10 @@
 //! * `route/cpu_handle/{1,8,64}`: the same through a per-vCPU `CpuRouter` handle.
 //! * `route/qsbr/{1,8,64}`: the same through an online `QsbrRouter` handle (barrier-free
 //!   read; each route ends with its implicit quiescent-state report, included).
+//! * `route/qsbr_status/{1,8,64}`: the same handle and route through
+//!   `route_instruction_status`, which returns the 16-byte `RouteStatus` (in registers)
+//!   instead of the 56-byte `RouteOutcome` (the other ids, unchanged, copy that one
+//!   through `black_box`).
 //! * `contended/{router,cpu_handle,qsbr,mutex}/8`: two threads route at once (CPU 0 and
 //!   CPU 1) while a third registers and unregisters a hook in a loop; the figure is the
 //!   mean time per route per routing thread (`iter_custom`). Target: within 2× of the
@@ -151,6 +155,17 @@ fn single_thread(c: &mut Criterion) {
             let mut frame = TrapFrame::new(0, SVC_MODE, 0x8000);
             b.iter(|| {
                 let out = qsbr.route_instruction(
+                    black_box(&mut frame),
+                    black_box(TRAPPED),
+                    InstrSize::Four,
+                );
+                black_box(out)
+            });
+        });
+        g.bench_with_input(BenchmarkId::new("qsbr_status", n), &n, |b, _| {
+            let mut frame = TrapFrame::new(0, SVC_MODE, 0x8000);
+            b.iter(|| {
+                let out = qsbr.route_instruction_status(
                     black_box(&mut frame),
                     black_box(TRAPPED),
                     InstrSize::Four,

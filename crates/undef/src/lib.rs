@@ -192,6 +192,6 @@ pub use hook::{
     DEBUG_REG_HOOK_INSTR_VAL,
 };
 pub use router::{
-    CpuRouter, Fallback, HookGuard, HookInfo, QsbrRouter, RouteOutcome, UndefRouter,
+    CpuRouter, Fallback, HookGuard, HookInfo, QsbrRouter, RouteOutcome, RouteStatus, UndefRouter,
     UnhandledReason, DEFAULT_MAX_CPUS,
 };

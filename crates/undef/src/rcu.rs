@@ -113,6 +113,17 @@ const GP_START: usize = 1;
 /// Grace-period counter step (keeps it odd, so it never wraps to `QSBR_OFFLINE`).
 const GP_STEP: usize = 2;
 
+/// The quiescent-state report of a QSBR slot whose last report was `mine`: publish the
+/// current `gp` if it moved (one load; one `Release` store only when a writer advanced
+/// `gp`).
+#[inline(always)]
+fn report(gp: &AtomicUsize, qsbr: &AtomicUsize, mine: usize) {
+    let g = gp.load(Ordering::Acquire);
+    if g != mine {
+        qsbr.store(g, Ordering::Release);
+    }
+}
+
 /// A reader counter on its own cache line pair (avoids false sharing between vCPUs and
 /// adjacent-line prefetch).
 #[repr(align(128))]
@@ -156,6 +167,12 @@ enum Exit<'a> {
     Shared(&'a AtomicUsize),
     /// Mark an owned slot idle.
     Owned(&'a AtomicUsize),
+    /// Report a quiescent state for an online QSBR slot whose last report was `mine`.
+    Qsbr {
+        gp: &'a AtomicUsize,
+        qsbr: &'a AtomicUsize,
+        mine: usize,
+    },
 }
 
 fn new_node<T>(value: T) -> *mut Node<T> {
@@ -253,48 +270,53 @@ impl<T> RcuCell<T> {
         })
     }
 
-    /// Runs `f` on the current snapshot as QSBR reader `index`, then reports a quiescent
-    /// state for the slot (module docs). If the slot is offline, reads through the
-    /// owned-slot path instead (one locked instruction, no report needed).
+    /// Enters a read-side section as QSBR reader `index`; dropping the guard reports a
+    /// quiescent state for the slot (module docs). If the slot is offline, enters
+    /// through the owned-slot path instead (one locked instruction, no report needed);
+    /// an out-of-range `index` enters through the shared counters.
     ///
     /// The caller must own the claim on `index` and must not be inside another section
     /// or QSBR state change through the same slot (the `&mut` receiver of `QsbrRouter`
-    /// methods ensures both). `f` cannot keep the reference: its result type does not
-    /// depend on the borrow. An out-of-range `index` reads through the shared counters.
-    #[inline]
-    pub(crate) fn read_qsbr<R>(&self, index: usize, f: impl FnOnce(&T) -> R) -> R {
-        let Some(slot) = self.owned.get(index) else {
-            return f(&self.read(u32::try_from(index).unwrap_or(u32::MAX)));
-        };
-        // Only the owner (us) writes `qsbr`, so a relaxed load reads our own last store.
-        let mine = slot.qsbr.load(Ordering::Relaxed);
-        if mine == QSBR_OFFLINE {
-            return match self.read_owned(index) {
-                Some(guard) => f(&guard),
-                None => f(&self.read(u32::try_from(index).unwrap_or(u32::MAX))),
-            };
+    /// methods ensures both).
+    #[inline(always)]
+    pub(crate) fn read_qsbr(&self, index: usize) -> ReadGuard<'_, T> {
+        if let Some(slot) = self.owned.get(index) {
+            // Only the owner (us) writes `qsbr`, so a relaxed load reads our own last
+            // store.
+            let mine = slot.qsbr.load(Ordering::Relaxed);
+            if mine != QSBR_OFFLINE {
+                let ptr = self.current.load(Ordering::Acquire);
+                // SAFETY: `ptr` came from `Box::into_raw` and is never null. The slot is
+                // online and its last report (`mine`) was made before this load; a writer
+                // frees the node only after reading a later report or `QSBR_OFFLINE` from
+                // this slot. The only report or offline store that can follow is the
+                // guard's own report in its `Drop` (`Release`, after the last use of the
+                // reference: the guard borrows `self` and hands out `&T` only for its own
+                // lifetime); the next `read_qsbr`/`qsbr_quiescent`/`qsbr_offline` on this
+                // slot needs the owner's `&mut` handle, which this section borrows
+                // (module docs, "Why it is safe").
+                let node = unsafe { &*ptr };
+                return ReadGuard {
+                    node,
+                    exit: Exit::Qsbr {
+                        gp: &self.gp,
+                        qsbr: &slot.qsbr,
+                        mine,
+                    },
+                };
+            }
         }
-        let ptr = self.current.load(Ordering::Acquire);
-        // SAFETY: `ptr` came from `Box::into_raw` and is never null. The slot is online
-        // and its last report (`mine`) was made before this load; a writer frees the
-        // node only after reading a later report or `QSBR_OFFLINE` from this slot, both
-        // of which we store (`Release`) only after the last use of `node` below (module
-        // docs, "Why it is safe"). `&self` keeps the cell alive for the call, and the
-        // reference cannot escape `f` (`R` is independent of its lifetime).
-        let node = unsafe { &*ptr };
-        let out = f(&node.value);
-        #[cfg(loom)]
-        node.witness.with(|_| ());
-        Self::report(&self.gp, &slot.qsbr, mine);
-        out
+        self.read_qsbr_fallback(index)
     }
 
-    /// The quiescent-state report: publish the current `gp` if it moved.
-    #[inline]
-    fn report(gp: &AtomicUsize, qsbr: &AtomicUsize, mine: usize) {
-        let g = gp.load(Ordering::Acquire);
-        if g != mine {
-            qsbr.store(g, Ordering::Release);
+    /// [`RcuCell::read_qsbr`] for an offline slot (through the owned-slot path) or an
+    /// out-of-range index (through the shared counters). Out of line, off the hot path.
+    #[cold]
+    #[inline(never)]
+    fn read_qsbr_fallback(&self, index: usize) -> ReadGuard<'_, T> {
+        match self.read_owned(index) {
+            Some(guard) => guard,
+            None => self.read(u32::try_from(index).unwrap_or(u32::MAX)),
         }
     }
 
@@ -305,7 +327,7 @@ impl<T> RcuCell<T> {
         if let Some(slot) = self.owned.get(index) {
             let mine = slot.qsbr.load(Ordering::Relaxed);
             if mine != QSBR_OFFLINE {
-                Self::report(&self.gp, &slot.qsbr, mine);
+                report(&self.gp, &slot.qsbr, mine);
             }
         }
     }
@@ -416,7 +438,7 @@ impl<T> Deref for ReadGuard<'_, T> {
 }
 
 impl<T> Drop for ReadGuard<'_, T> {
-    #[inline]
+    #[inline(always)]
     fn drop(&mut self) {
         #[cfg(loom)]
         self.node.witness.with(|_| ());
@@ -425,6 +447,7 @@ impl<T> Drop for ReadGuard<'_, T> {
                 counter.fetch_sub(1, Ordering::Release);
             }
             Exit::Owned(state) => state.store(0, Ordering::Release),
+            Exit::Qsbr { gp, qsbr, mine } => report(gp, qsbr, mine),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The router: registration, snapshots and the routing hot path.
 
+use alloc::boxed::Box;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
@@ -90,6 +91,103 @@ impl RouteOutcome {
     }
 }
 
+/// The compact result of routing one trap, from the `route_instruction_status`
+/// methods: what [`RouteOutcome`] says minus what the caller already has (the
+/// instruction, its size, the hook's name) and the consequence, which the caller
+/// computes only when it needs it, from the CPSR and PC it trapped with
+/// ([`Consequence::for_state`]; a declining handler may have changed the frame).
+///
+/// 16 bytes, so it is returned in registers: a caller that moves or copies a
+/// [`RouteOutcome`] (56 bytes) right after a route pays for that copy, this one does not.
+/// Routing, hooks called, guarantees and `tracing` events are the same for both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RouteStatus {
+    /// The hook with this id handled the trap ([`RouteOutcome::Handled`]).
+    Handled(HookId),
+    /// The hook with this id declined the trap and nothing handled it
+    /// ([`UnhandledReason::Declined`]).
+    Declined(HookId),
+    /// No hook matched ([`UnhandledReason::NoMatchingHook`]).
+    NoMatchingHook,
+}
+
+impl RouteStatus {
+    /// `true` for [`RouteStatus::Handled`].
+    #[must_use]
+    pub const fn is_handled(self) -> bool {
+        matches!(self, Self::Handled(_))
+    }
+
+    /// The hook that handled or declined the trap; `None` when nothing matched.
+    #[must_use]
+    pub const fn hook_id(self) -> Option<HookId> {
+        match self {
+            Self::Handled(id) | Self::Declined(id) => Some(id),
+            Self::NoMatchingHook => None,
+        }
+    }
+}
+
+impl From<RouteOutcome> for RouteStatus {
+    fn from(outcome: RouteOutcome) -> Self {
+        match outcome {
+            RouteOutcome::Handled { hook, .. } => Self::Handled(hook.id),
+            RouteOutcome::Unhandled {
+                reason: UnhandledReason::Declined(hook),
+                ..
+            } => Self::Declined(hook.id),
+            RouteOutcome::Unhandled {
+                reason: UnhandledReason::NoMatchingHook,
+                ..
+            } => Self::NoMatchingHook,
+        }
+    }
+}
+
+/// How the routing body builds its result ([`RouteOutcome`] or [`RouteStatus`]).
+trait Outcome {
+    /// `hook` handled the trap.
+    fn handled(hook: &HookRef, instr: u32, size: InstrSize) -> Self;
+    /// Nothing handled it; `declined`: the last hook that declined.
+    fn unhandled(state: TrapState, declined: Option<HookRef>) -> Self;
+}
+
+impl Outcome for RouteOutcome {
+    #[inline(always)]
+    fn handled(hook: &HookRef, instr: u32, size: InstrSize) -> Self {
+        Self::Handled {
+            hook: *hook,
+            instr,
+            size,
+        }
+    }
+
+    #[inline(always)]
+    fn unhandled(state: TrapState, declined: Option<HookRef>) -> Self {
+        Self::Unhandled {
+            reason: match declined {
+                Some(h) => UnhandledReason::Declined(h),
+                None => UnhandledReason::NoMatchingHook,
+            },
+            instr: state.instr(),
+            size: state.size,
+            consequence: Consequence::for_state(state.cpsr(), state.pc()),
+        }
+    }
+}
+
+impl Outcome for RouteStatus {
+    #[inline(always)]
+    fn handled(hook: &HookRef, _instr: u32, _size: InstrSize) -> Self {
+        Self::Handled(hook.id)
+    }
+
+    #[inline(always)]
+    fn unhandled(_state: TrapState, declined: Option<HookRef>) -> Self {
+        declined.map_or(Self::NoMatchingHook, |h| Self::Declined(h.id))
+    }
+}
+
 /// A registered hook as listed by [`UndefRouter::hooks`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HookInfo {
@@ -109,26 +207,20 @@ pub struct HookInfo {
 /// of the flat pattern array (one AND and one compare per hook, no tables).
 const LINEAR_MAX: usize = 16;
 
-/// A hook's pattern packed over the 64-bit key `cpsr:instr`: it matches when
-/// `key & mask == val`.
-#[derive(Clone, Copy)]
-struct Packed {
+/// What the hot path needs of one hook, in one record: its pattern packed over the
+/// 64-bit key `cpsr:instr` (it matches when `key & mask == val`), its identity and its
+/// handler. A route reads one contiguous array of these.
+struct Entry {
     mask: u64,
     val: u64,
-}
-
-/// What the hot path needs of a hook besides its pattern.
-struct Entry {
-    hook: HookRef,
     handler: Handler,
+    hook: HookRef,
 }
 
 /// One immutable published hook list, in registration order (earliest first).
 struct Snapshot {
-    /// Patterns, one per hook, same order as `entries`.
-    packed: Vec<Packed>,
-    /// Identity and handler, one per hook.
-    entries: Vec<Entry>,
+    /// One per hook, in registration order.
+    entries: Box<[Entry]>,
     /// Only for more than [`LINEAR_MAX`] hooks.
     matcher: Option<Matcher>,
     /// The hooks as registered (listing and copy-on-write).
@@ -143,21 +235,16 @@ fn key_of(instr: u32, cpsr: u32) -> u64 {
 
 impl Snapshot {
     fn build(hooks: Vec<(HookId, UndefHook)>) -> Self {
-        let packed = hooks
-            .iter()
-            .map(|(_, h)| Packed {
-                mask: key_of(h.instr_mask(), h.cpsr_mask()),
-                val: key_of(h.instr_val(), h.cpsr_val()),
-            })
-            .collect();
         let entries = hooks
             .iter()
             .map(|(id, h)| Entry {
+                mask: key_of(h.instr_mask(), h.cpsr_mask()),
+                val: key_of(h.instr_val(), h.cpsr_val()),
+                handler: Arc::clone(h.handler()),
                 hook: HookRef {
                     id: *id,
                     name: h.name(),
                 },
-                handler: Arc::clone(h.handler()),
             })
             .collect();
         let matcher = (hooks.len() > LINEAR_MAX).then(|| {
@@ -168,32 +255,51 @@ impl Snapshot {
             Matcher::build(&patterns)
         });
         Self {
-            packed,
             entries,
             matcher,
             hooks,
         }
     }
 
+    /// The earliest-registered hook that matches `key` (the hot path's lookup): a
+    /// linear scan inline, the bitset matcher (more than [`LINEAR_MAX`] hooks) out of
+    /// line.
+    #[inline(always)]
+    fn first_match(&self, key: u64) -> Option<&Entry> {
+        match &self.matcher {
+            None => self.entries.iter().find(|e| key & e.mask == e.val),
+            Some(m) => self.first_match_bitset(m, key),
+        }
+    }
+
+    #[inline(never)]
+    fn first_match_bitset(&self, m: &Matcher, key: u64) -> Option<&Entry> {
+        self.entries.get(m.first_match(0, key)?)
+    }
+
     /// The earliest-registered hook at index ≥ `from` that matches `key`, with its
     /// index.
-    #[inline(always)]
+    #[inline]
     fn next_match(&self, from: usize, key: u64) -> Option<(usize, &Entry)> {
-        match &self.matcher {
+        let i = match &self.matcher {
             None => {
-                let pos = self
-                    .packed
+                from + self
+                    .entries
                     .get(from..)?
                     .iter()
-                    .position(|p| key & p.mask == p.val)?;
-                let i = from + pos;
-                self.entries.get(i).map(|e| (i, e))
+                    .position(|e| key & e.mask == e.val)?
             }
-            Some(m) => {
-                let i = m.first_match(from, key)?;
-                self.entries.get(i).map(|e| (i, e))
-            }
-        }
+            Some(m) => m.first_match(from, key)?,
+        };
+        self.entries.get(i).map(|e| (i, e))
+    }
+
+    /// The index of `entry`, an element of `entries` (for the decline policy).
+    fn index_of(&self, entry: &Entry) -> usize {
+        self.entries
+            .iter()
+            .position(|e| core::ptr::eq(e, entry))
+            .unwrap_or(self.entries.len())
     }
 }
 
@@ -431,6 +537,7 @@ impl UndefRouter {
     ///
     /// `instr` must be in the hooks' format: 16-bit Thumb zero-extended, 32-bit Thumb
     /// first-halfword-high.
+    #[inline(always)]
     pub fn route_instruction(
         &self,
         frame: &mut TrapFrame,
@@ -438,7 +545,20 @@ impl UndefRouter {
         size: InstrSize,
     ) -> RouteOutcome {
         let snap = self.inner.hooks.read(frame.cpu);
-        route_in(&snap, self.inner.fallback, frame, instr, size)
+        route_in(&snap, &self.inner.fallback, frame, instr, size)
+    }
+
+    /// As [`UndefRouter::route_instruction`] (same hooks called, same guarantees and
+    /// events), returning the compact [`RouteStatus`] instead of a [`RouteOutcome`].
+    #[inline(always)]
+    pub fn route_instruction_status(
+        &self,
+        frame: &mut TrapFrame,
+        instr: u32,
+        size: InstrSize,
+    ) -> RouteStatus {
+        let snap = self.inner.hooks.read(frame.cpu);
+        route_in(&snap, &self.inner.fallback, frame, instr, size)
     }
 
     /// Claims CPU `cpu`'s private reader slot and returns a per-vCPU routing handle.
@@ -538,6 +658,7 @@ impl CpuRouter {
     }
 
     /// As [`UndefRouter::route_instruction`].
+    #[inline(always)]
     pub fn route_instruction(
         &mut self,
         frame: &mut TrapFrame,
@@ -545,14 +666,30 @@ impl CpuRouter {
         size: InstrSize,
     ) -> RouteOutcome {
         let inner = &self.router.inner;
-        match inner.hooks.read_owned(self.cpu as usize) {
-            Some(snap) => route_in(&snap, inner.fallback, frame, instr, size),
+        let snap = match inner.hooks.read_owned(self.cpu as usize) {
+            Some(snap) => snap,
             // Unreachable: `claim_cpu` checked the index. Stay correct regardless.
-            None => {
-                let snap = inner.hooks.read(self.cpu);
-                route_in(&snap, inner.fallback, frame, instr, size)
-            }
-        }
+            None => inner.hooks.read(self.cpu),
+        };
+        route_in(&snap, &inner.fallback, frame, instr, size)
+    }
+
+    /// As [`CpuRouter::route_instruction`], returning the compact [`RouteStatus`] (see
+    /// [`UndefRouter::route_instruction_status`]).
+    #[inline(always)]
+    pub fn route_instruction_status(
+        &mut self,
+        frame: &mut TrapFrame,
+        instr: u32,
+        size: InstrSize,
+    ) -> RouteStatus {
+        let inner = &self.router.inner;
+        let snap = match inner.hooks.read_owned(self.cpu as usize) {
+            Some(snap) => snap,
+            // Unreachable: `claim_cpu` checked the index. Stay correct regardless.
+            None => inner.hooks.read(self.cpu),
+        };
+        route_in(&snap, &inner.fallback, frame, instr, size)
     }
 
     /// As [`UndefRouter::route`].
@@ -697,19 +834,32 @@ impl QsbrRouter {
 
     /// As [`UndefRouter::route_instruction`], barrier-free while online; ends with a
     /// quiescent-state report.
-    #[inline]
+    #[inline(always)]
     pub fn route_instruction(
         &mut self,
         frame: &mut TrapFrame,
         instr: u32,
         size: InstrSize,
     ) -> RouteOutcome {
-        let inner = &self.router.inner;
-        let fallback = inner.fallback;
+        let inner = &*self.router.inner;
         // The index was checked by `qsbr_handle`; `read_qsbr` stays correct regardless.
-        inner.hooks.read_qsbr(self.cpu as usize, move |snap| {
-            route_in(snap, fallback, frame, instr, size)
-        })
+        let snap = inner.hooks.read_qsbr(self.cpu as usize);
+        route_in(&snap, &inner.fallback, frame, instr, size)
+    }
+
+    /// As [`QsbrRouter::route_instruction`], returning the compact [`RouteStatus`] (see
+    /// [`UndefRouter::route_instruction_status`]).
+    #[inline(always)]
+    pub fn route_instruction_status(
+        &mut self,
+        frame: &mut TrapFrame,
+        instr: u32,
+        size: InstrSize,
+    ) -> RouteStatus {
+        let inner = &*self.router.inner;
+        // The index was checked by `qsbr_handle`; `read_qsbr` stays correct regardless.
+        let snap = inner.hooks.read_qsbr(self.cpu as usize);
+        route_in(&snap, &inner.fallback, frame, instr, size)
     }
 
     /// As [`UndefRouter::route`].
@@ -755,6 +905,15 @@ struct TrapState {
 
 impl TrapState {
     #[inline(always)]
+    fn at(frame: &TrapFrame, key: u64, size: InstrSize) -> Self {
+        Self {
+            key,
+            pc_cpu: (u64::from(frame.pc()) << 32) | u64::from(frame.cpu),
+            size,
+        }
+    }
+
+    #[inline(always)]
     const fn instr(self) -> u32 {
         self.key as u32
     }
@@ -776,52 +935,45 @@ impl TrapState {
 }
 
 /// The routing algorithm over one snapshot: the first matching hook inline, the rest
-/// (decline policy, nothing handled) out of line.
+/// (decline policy, nothing handled) out of line. `fallback` is only read on a decline.
 #[inline(always)]
-fn route_in(
+fn route_in<O: Outcome>(
     snap: &Snapshot,
-    fallback: Fallback,
+    fallback: &Fallback,
     frame: &mut TrapFrame,
     instr: u32,
     size: InstrSize,
-) -> RouteOutcome {
+) -> O {
     // Matching and the consequence use the state at the trap, not what a declining
     // handler may have left in the frame.
     let key = key_of(instr, frame.cpsr);
-    let state = TrapState {
-        key,
-        pc_cpu: (u64::from(frame.pc()) << 32) | u64::from(frame.cpu),
-        size,
+    let Some(e) = snap.first_match(key) else {
+        return unhandled(TrapState::at(frame, key, size), None);
     };
-    let Some((i, e)) = snap.next_match(0, key) else {
-        return unhandled(state, None);
-    };
+    let state = TrapState::at(frame, key, size);
     match (e.handler)(frame, instr) {
         HookResult::Handled => {
             if debug_possible() {
                 trace_handled(state.cpu(), instr, e.hook.name, frame.pc());
             }
-            RouteOutcome::Handled {
-                hook: e.hook,
-                instr,
-                size,
-            }
+            O::handled(&e.hook, instr, size)
         }
-        HookResult::NotHandled => declined(snap, fallback, frame, state, i, e.hook),
+        HookResult::NotHandled => declined(snap, *fallback, frame, state, e),
     }
 }
 
-/// After hook `i` (`hook`) declined: [`Fallback::NextMatching`] tries the later
-/// matching hooks in order; otherwise the trap is unhandled.
+/// After hook `first` declined: [`Fallback::NextMatching`] tries the later matching
+/// hooks in order; otherwise the trap is unhandled.
 #[inline(never)]
-fn declined(
+fn declined<O: Outcome>(
     snap: &Snapshot,
     fallback: Fallback,
     frame: &mut TrapFrame,
     state: TrapState,
-    mut i: usize,
-    mut hook: HookRef,
-) -> RouteOutcome {
+    first: &Entry,
+) -> O {
+    let mut i = snap.index_of(first);
+    let mut hook = first.hook;
     loop {
         if debug_possible() {
             trace_declined(state.cpu(), state.instr(), hook.name);
@@ -837,11 +989,7 @@ fn declined(
                 if debug_possible() {
                     trace_handled(state.cpu(), state.instr(), e.hook.name, frame.pc());
                 }
-                return RouteOutcome::Handled {
-                    hook: e.hook,
-                    instr: state.instr(),
-                    size: state.size,
-                };
+                return O::handled(&e.hook, state.instr(), state.size);
             }
             HookResult::NotHandled => (i, hook) = (j, e.hook),
         }
@@ -849,8 +997,9 @@ fn declined(
 }
 
 /// The outcome when no hook handled the trap (`declined`: the last hook that declined).
-#[inline]
-fn unhandled(state: TrapState, declined: Option<HookRef>) -> RouteOutcome {
+/// Out of line: keeps the inlined routing body small.
+#[inline(never)]
+fn unhandled<O: Outcome>(state: TrapState, declined: Option<HookRef>) -> O {
     if debug_possible() {
         trace_unhandled(
             state.cpu(),
@@ -858,15 +1007,7 @@ fn unhandled(state: TrapState, declined: Option<HookRef>) -> RouteOutcome {
             declined.map_or("no hook", |h| h.name),
         );
     }
-    RouteOutcome::Unhandled {
-        reason: match declined {
-            Some(h) => UnhandledReason::Declined(h),
-            None => UnhandledReason::NoMatchingHook,
-        },
-        instr: state.instr(),
-        size: state.size,
-        consequence: Consequence::for_state(state.cpsr(), state.pc()),
-    }
+    O::unhandled(state, declined)
 }
 
 #[cfg(test)]
@@ -936,6 +1077,91 @@ mod tests {
         guards.truncate(10);
         check(&r, true);
         drop(guards);
+    }
+
+    #[test]
+    fn route_status_agrees_with_route_outcome_on_every_path() {
+        use std::sync::atomic::AtomicUsize;
+        for fallback in [Fallback::None, Fallback::NextMatching] {
+            let r = UndefRouter::with_options(fallback, 4);
+            let log = Arc::default();
+            let calls = Arc::new(AtomicUsize::new(0));
+            // 0xE7F0_00F0: `a` declines, then (NextMatching) `b` (matches everything)
+            // handles; 0xE7F0_00F1: the same with `c`; anything else: `b` handles, and
+            // once `b` is gone nothing matches.
+            let a = r.register(counting(
+                "a",
+                0xFFFF_FFFF,
+                0xE7F0_00F0,
+                HookResult::NotHandled,
+                &log,
+            ));
+            let c = r.register(counting(
+                "c",
+                0xFFFF_FFFF,
+                0xE7F0_00F1,
+                HookResult::NotHandled,
+                &log,
+            ));
+            let b = r.register(skip_hook("b", &calls));
+            let mut cpu = r.claim_cpu(1).unwrap();
+            let mut qsbr = r.qsbr_handle(2).unwrap();
+            for (instr, expect) in [
+                (
+                    0xE7F0_00F0,
+                    match fallback {
+                        Fallback::None => RouteStatus::Declined(a.hook().id),
+                        Fallback::NextMatching => RouteStatus::Handled(b.hook().id),
+                    },
+                ),
+                (
+                    0xE7F0_00F1,
+                    match fallback {
+                        Fallback::None => RouteStatus::Declined(c.hook().id),
+                        Fallback::NextMatching => RouteStatus::Handled(b.hook().id),
+                    },
+                ),
+                (0x0000_DE01, RouteStatus::Handled(b.hook().id)),
+            ] {
+                let route = |f: &mut dyn FnMut(&mut TrapFrame) -> RouteStatus| {
+                    let mut frame = TrapFrame::new(1, USR_MODE, 0x8000);
+                    let status = f(&mut frame);
+                    (status, frame.pc())
+                };
+                let via_outcome = route(&mut |f| {
+                    RouteStatus::from(r.route_instruction(f, instr, InstrSize::Four))
+                });
+                assert_eq!(via_outcome.0, expect, "{fallback:?} {instr:#x}");
+                let shared = route(&mut |f| r.route_instruction_status(f, instr, InstrSize::Four));
+                let handle =
+                    route(&mut |f| cpu.route_instruction_status(f, instr, InstrSize::Four));
+                let online =
+                    route(&mut |f| qsbr.route_instruction_status(f, instr, InstrSize::Four));
+                qsbr.offline();
+                let offline =
+                    route(&mut |f| qsbr.route_instruction_status(f, instr, InstrSize::Four));
+                qsbr.online();
+                for got in [shared, handle, online, offline] {
+                    assert_eq!(got, via_outcome, "{fallback:?} {instr:#x}");
+                }
+                assert_eq!(expect.is_handled(), via_outcome.1 == 0x8004);
+            }
+            qsbr.unregister(b); // offline meanwhile: this thread holds an online handle
+            let mut frame = TrapFrame::new(1, USR_MODE, 0x8000);
+            let status = qsbr.route_instruction_status(&mut frame, 0x0000_DE01, InstrSize::Two);
+            assert_eq!(status, RouteStatus::NoMatchingHook);
+            assert_eq!((status.is_handled(), status.hook_id()), (false, None));
+            assert_eq!(
+                RouteStatus::Declined(a.hook().id).hook_id(),
+                Some(a.hook().id)
+            );
+            assert_eq!(
+                RouteStatus::from(r.route_instruction(&mut frame, 0, InstrSize::Four)),
+                RouteStatus::NoMatchingHook
+            );
+            assert_eq!(core::mem::size_of::<RouteStatus>(), 16);
+            drop(qsbr);
+        }
     }
 
     #[test]
