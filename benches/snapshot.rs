@@ -10,7 +10,7 @@
 //!   returned values) — what a VMM with a migration buffer does.
 //! * `save_restore_model`: the in-place path with the model's facts
 //!   computed once (`SnapshotModel`), as a VMM restoring many vCPUs of one
-//!   model does — the figure for the ≤ 50 ns target.
+//!   model does. All three paths are held to the ≤ 50 ns target.
 //! * `save`, `from_bytes`, `restore`, `restore_into` alone, for reference.
 //! * `checksum` of one snapshot's bytes, for reference.
 //! * `kvm_round_trip`: `to_kvm` and `apply_kvm` (no target).
