@@ -135,12 +135,17 @@
 //! (yielding under `std`) until readers drain, so `register`/`unregister` are slow
 //! paths, and they must not run inside a handler (see above).
 //!
-//! Matching does not walk the hooks: each snapshot carries byte-indexed bitset tables
-//! (per constrained byte of the instruction/CPSR, the set of hooks compatible with each
-//! of the 256 byte values), so finding the earliest matching hook is at most 8 table
-//! lookups and ANDs per 64 hooks plus a `trailing_zeros`, whichever hook matches. The
-//! result is identical to the kernel's walk (checked against a brute-force model by
-//! proptest); tables cost 2 KiB per constrained byte per 64 hooks, built by writers.
+//! Matching depends on the snapshot's size. Each snapshot stores one record per hook
+//! with its pattern packed over the 64-bit key `cpsr:instr` (a hook matches when
+//! `key & mask == val`). With **up to 16 hooks** a route scans these records linearly,
+//! earliest-registered first (one AND and one compare per hook, no tables). With
+//! **more than 16 hooks** the snapshot also carries byte-indexed bitset tables (per
+//! constrained byte of the instruction/CPSR, the set of hooks compatible with each of
+//! the 256 byte values), so finding the earliest matching hook is at most 8 table
+//! lookups and ANDs per 64 hooks plus a `trailing_zeros`, whichever hook matches;
+//! those tables cost 2 KiB per constrained byte per 64 hooks and are built by writers.
+//! Both select the same hook as the kernel's walk (the bitset matcher is checked
+//! against a brute-force model by proptest).
 //!
 //! # Features
 //! * `std` (default): `std` support in `thiserror`/`tracing`; writers yield the thread
