@@ -75,6 +75,7 @@
 
 use alloc::boxed::Box;
 use core::marker::PhantomData;
+use core::mem::ManuallyDrop;
 use core::ops::Deref;
 
 use crate::sync::{
@@ -159,6 +160,49 @@ unsafe impl<T: Send + Sync> Sync for RcuCell<T> {}
 pub(crate) struct ReadGuard<'a, T> {
     node: &'a Node<T>,
     exit: Exit<'a>,
+}
+
+/// A read-side section of an online QSBR slot ([`RcuCell::try_read_qsbr`]); dropping it
+/// reports a quiescent state for the slot (whose last report was `mine`).
+pub(crate) struct QsbrGuard<'a, T> {
+    node: &'a Node<T>,
+    gp: &'a AtomicUsize,
+    qsbr: &'a AtomicUsize,
+    mine: usize,
+}
+
+impl<'a, T> QsbrGuard<'a, T> {
+    /// The same section as a [`ReadGuard`] (which makes the same report when dropped).
+    #[inline(always)]
+    fn into_read_guard(self) -> ReadGuard<'a, T> {
+        let this = ManuallyDrop::new(self);
+        ReadGuard {
+            node: this.node,
+            exit: Exit::Qsbr {
+                gp: this.gp,
+                qsbr: this.qsbr,
+                mine: this.mine,
+            },
+        }
+    }
+}
+
+impl<T> Deref for QsbrGuard<'_, T> {
+    type Target = T;
+
+    #[inline(always)]
+    fn deref(&self) -> &T {
+        &self.node.value
+    }
+}
+
+impl<T> Drop for QsbrGuard<'_, T> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        #[cfg(loom)]
+        self.node.witness.with(|_| ());
+        report(self.gp, self.qsbr, self.mine);
+    }
 }
 
 /// How a read-side section is left.
@@ -280,33 +324,43 @@ impl<T> RcuCell<T> {
     /// methods ensures both).
     #[inline(always)]
     pub(crate) fn read_qsbr(&self, index: usize) -> ReadGuard<'_, T> {
-        if let Some(slot) = self.owned.get(index) {
-            // Only the owner (us) writes `qsbr`, so a relaxed load reads our own last
-            // store.
-            let mine = slot.qsbr.load(Ordering::Relaxed);
-            if mine != QSBR_OFFLINE {
-                let ptr = self.current.load(Ordering::Acquire);
-                // SAFETY: `ptr` came from `Box::into_raw` and is never null. The slot is
-                // online and its last report (`mine`) was made before this load; a writer
-                // frees the node only after reading a later report or `QSBR_OFFLINE` from
-                // this slot. The only report or offline store that can follow is the
-                // guard's own report in its `Drop` (`Release`, after the last use of the
-                // reference: the guard borrows `self` and hands out `&T` only for its own
-                // lifetime); the next `read_qsbr`/`qsbr_quiescent`/`qsbr_offline` on this
-                // slot needs the owner's `&mut` handle, which this section borrows
-                // (module docs, "Why it is safe").
-                let node = unsafe { &*ptr };
-                return ReadGuard {
-                    node,
-                    exit: Exit::Qsbr {
-                        gp: &self.gp,
-                        qsbr: &slot.qsbr,
-                        mine,
-                    },
-                };
-            }
+        match self.try_read_qsbr(index) {
+            Some(guard) => guard.into_read_guard(),
+            None => self.read_qsbr_fallback(index),
         }
-        self.read_qsbr_fallback(index)
+    }
+
+    /// The fast path of [`RcuCell::read_qsbr`]: a read-side section of QSBR slot
+    /// `index` if it exists and is online (same contract), else `None` (the caller then
+    /// uses [`RcuCell::read_qsbr`]). Its guard leaves the section only one way (the
+    /// quiescent report), so a caller keeps no exit kind to dispatch on.
+    #[inline(always)]
+    pub(crate) fn try_read_qsbr(&self, index: usize) -> Option<QsbrGuard<'_, T>> {
+        let slot = self.owned.get(index)?;
+        // Only the owner (us) writes `qsbr`, so a relaxed load reads our own last
+        // store.
+        let mine = slot.qsbr.load(Ordering::Relaxed);
+        if mine == QSBR_OFFLINE {
+            return None;
+        }
+        let ptr = self.current.load(Ordering::Acquire);
+        // SAFETY: `ptr` came from `Box::into_raw` and is never null. The slot is
+        // online and its last report (`mine`) was made before this load; a writer
+        // frees the node only after reading a later report or `QSBR_OFFLINE` from
+        // this slot. The only report or offline store that can follow is the
+        // guard's own report in its `Drop` (`Release`, after the last use of the
+        // reference: the guard borrows `self` and hands out `&T` only for its own
+        // lifetime; converted by `into_read_guard`, the `ReadGuard`'s `Drop` makes the
+        // same report); the next `read_qsbr`/`qsbr_quiescent`/`qsbr_offline` on this
+        // slot needs the owner's `&mut` handle, which this section borrows
+        // (module docs, "Why it is safe").
+        let node = unsafe { &*ptr };
+        Some(QsbrGuard {
+            node,
+            gp: &self.gp,
+            qsbr: &slot.qsbr,
+            mine,
+        })
     }
 
     /// [`RcuCell::read_qsbr`] for an offline slot (through the owned-slot path) or an

@@ -842,9 +842,12 @@ impl QsbrRouter {
         size: InstrSize,
     ) -> RouteOutcome {
         let inner = &*self.router.inner;
-        // The index was checked by `qsbr_handle`; `read_qsbr` stays correct regardless.
-        let snap = inner.hooks.read_qsbr(self.cpu as usize);
-        route_in(&snap, &inner.fallback, frame, instr, size)
+        // Online (the common case): one way out of the section, no exit kind kept. The
+        // index was checked by `qsbr_handle`; the slow path stays correct regardless.
+        match inner.hooks.try_read_qsbr(self.cpu as usize) {
+            Some(snap) => route_in(&snap, &inner.fallback, frame, instr, size),
+            None => route_qsbr_slow(inner, self.cpu, frame, instr, size),
+        }
     }
 
     /// As [`QsbrRouter::route_instruction`], returning the compact [`RouteStatus`] (see
@@ -857,9 +860,12 @@ impl QsbrRouter {
         size: InstrSize,
     ) -> RouteStatus {
         let inner = &*self.router.inner;
-        // The index was checked by `qsbr_handle`; `read_qsbr` stays correct regardless.
-        let snap = inner.hooks.read_qsbr(self.cpu as usize);
-        route_in(&snap, &inner.fallback, frame, instr, size)
+        // Online (the common case): one way out of the section, no exit kind kept. The
+        // index was checked by `qsbr_handle`; the slow path stays correct regardless.
+        match inner.hooks.try_read_qsbr(self.cpu as usize) {
+            Some(snap) => route_in(&snap, &inner.fallback, frame, instr, size),
+            None => route_qsbr_slow(inner, self.cpu, frame, instr, size),
+        }
     }
 
     /// As [`UndefRouter::route`].
@@ -874,6 +880,21 @@ impl QsbrRouter {
         let (instr, size) = fetch_logged(frame, mem)?;
         Ok(self.route_instruction(frame, instr, size))
     }
+}
+
+/// [`QsbrRouter`]'s route while its slot is offline (or out of range): through
+/// [`RcuCell::read_qsbr`]'s other read paths. Out of line, off the hot path.
+#[cold]
+#[inline(never)]
+fn route_qsbr_slow<O: Outcome>(
+    inner: &Inner,
+    cpu: u32,
+    frame: &mut TrapFrame,
+    instr: u32,
+    size: InstrSize,
+) -> O {
+    let snap = inner.hooks.read_qsbr(cpu as usize);
+    route_in(&snap, &inner.fallback, frame, instr, size)
 }
 
 fn fetch_logged<M: InstructionMemory + ?Sized>(
