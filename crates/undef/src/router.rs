@@ -544,8 +544,7 @@ impl UndefRouter {
         instr: u32,
         size: InstrSize,
     ) -> RouteOutcome {
-        let snap = self.inner.hooks.read(frame.cpu);
-        route_in(&snap, &self.inner.fallback, frame, instr, size)
+        self.route_as(frame, instr, size)
     }
 
     /// As [`UndefRouter::route_instruction`] (same hooks called, same guarantees and
@@ -557,6 +556,13 @@ impl UndefRouter {
         instr: u32,
         size: InstrSize,
     ) -> RouteStatus {
+        self.route_as(frame, instr, size)
+    }
+
+    /// The routing of both [`UndefRouter::route_instruction`] forms, for either
+    /// outcome type.
+    #[inline(always)]
+    fn route_as<O: Outcome>(&self, frame: &mut TrapFrame, instr: u32, size: InstrSize) -> O {
         let snap = self.inner.hooks.read(frame.cpu);
         route_in(&snap, &self.inner.fallback, frame, instr, size)
     }
@@ -665,13 +671,7 @@ impl CpuRouter {
         instr: u32,
         size: InstrSize,
     ) -> RouteOutcome {
-        let inner = &self.router.inner;
-        let snap = match inner.hooks.read_owned(self.cpu as usize) {
-            Some(snap) => snap,
-            // Unreachable: `claim_cpu` checked the index. Stay correct regardless.
-            None => inner.hooks.read(self.cpu),
-        };
-        route_in(&snap, &inner.fallback, frame, instr, size)
+        self.route_as(frame, instr, size)
     }
 
     /// As [`CpuRouter::route_instruction`], returning the compact [`RouteStatus`] (see
@@ -683,6 +683,13 @@ impl CpuRouter {
         instr: u32,
         size: InstrSize,
     ) -> RouteStatus {
+        self.route_as(frame, instr, size)
+    }
+
+    /// The routing of both [`CpuRouter::route_instruction`] forms, for either outcome
+    /// type.
+    #[inline(always)]
+    fn route_as<O: Outcome>(&mut self, frame: &mut TrapFrame, instr: u32, size: InstrSize) -> O {
         let inner = &self.router.inner;
         let snap = match inner.hooks.read_owned(self.cpu as usize) {
             Some(snap) => snap,
@@ -841,13 +848,7 @@ impl QsbrRouter {
         instr: u32,
         size: InstrSize,
     ) -> RouteOutcome {
-        let inner = &*self.router.inner;
-        // Online (the common case): one way out of the section, no exit kind kept. The
-        // index was checked by `qsbr_handle`; the slow path stays correct regardless.
-        match inner.hooks.try_read_qsbr(self.cpu as usize) {
-            Some(snap) => route_in(&snap, &inner.fallback, frame, instr, size),
-            None => route_qsbr_slow(inner, self.cpu, frame, instr, size),
-        }
+        self.route_as(frame, instr, size)
     }
 
     /// As [`QsbrRouter::route_instruction`], returning the compact [`RouteStatus`] (see
@@ -859,6 +860,13 @@ impl QsbrRouter {
         instr: u32,
         size: InstrSize,
     ) -> RouteStatus {
+        self.route_as(frame, instr, size)
+    }
+
+    /// The routing of both [`QsbrRouter::route_instruction`] forms, for either
+    /// outcome type.
+    #[inline(always)]
+    fn route_as<O: Outcome>(&mut self, frame: &mut TrapFrame, instr: u32, size: InstrSize) -> O {
         let inner = &*self.router.inner;
         // Online (the common case): one way out of the section, no exit kind kept. The
         // index was checked by `qsbr_handle`; the slow path stays correct regardless.
