@@ -214,6 +214,7 @@ impl WatchpointTable {
             *class &= !bit;
         }
         self.linked &= !bit;
+        self.lbn[n] = 0;
         let (keep, base, lanes) = (&mut self.keep[n], &mut self.base[n], &mut self.lanes[n]);
         (*keep, *base, *lanes) = (0, 0, 0);
         let wcr = Dbgwcr::from_bits(wcr);
@@ -479,6 +480,17 @@ mod tests {
         assert_eq!(t.lanes[4], 0);
         assert!(t.set(3, 0x8000, 0));
         assert_eq!(t.by_class, [0; CLASSES]);
+    }
+
+    #[test]
+    fn a_rewritten_pair_leaves_nothing_of_its_old_value() {
+        let empty = Watchpoints { wvr: &[], wcr: &[] };
+        let fresh = WatchpointTable::new(&CFG, &empty, &DebugGate::default());
+        let mut t = fresh;
+        // WT = 1, LBN = 5, then disabled again.
+        assert!(t.set(2, 0x8000, wcr(0x0F) | (1 << 20) | (5 << 16)));
+        assert!(t.set(2, 0, 0));
+        assert_eq!(t, fresh);
     }
 
     #[test]
