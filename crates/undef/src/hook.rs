@@ -2,6 +2,7 @@
 
 use alloc::sync::Arc;
 use core::fmt;
+use core::ptr::NonNull;
 
 use crate::error::UndefError;
 use crate::frame::TrapFrame;
@@ -27,7 +28,49 @@ pub enum HookResult {
 ///
 /// Handlers run on the routing thread, concurrently with other CPUs' routes, so they
 /// are `Send + Sync`; they may capture shared state.
-pub type Handler = Arc<dyn Fn(&mut TrapFrame, u32) -> HookResult + Send + Sync>;
+pub type Handler = Arc<HandlerFn>;
+
+/// The closure type behind a [`Handler`].
+pub type HandlerFn = dyn Fn(&mut TrapFrame, u32) -> HookResult + Send + Sync;
+
+/// The closure of a [`Handler`], addressed directly: what a published hook list calls.
+///
+/// A call through the `Arc<dyn Fn>` itself first finds the closure inside the `Arc`'s
+/// allocation (its offset depends on the closure's alignment, read from the vtable on
+/// every call); this reference is taken once, when the list is built, so a route pays
+/// one vtable load and the indirect call.
+#[derive(Clone, Copy)]
+pub(crate) struct HandlerRef {
+    f: NonNull<HandlerFn>,
+}
+
+// SAFETY: the pointee is `Send + Sync` (the `Handler` bound), and `HandlerRef` only
+// hands out shared access to it (`call` takes `&self` and calls `Fn`).
+unsafe impl Send for HandlerRef {}
+// SAFETY: as above.
+unsafe impl Sync for HandlerRef {}
+
+impl HandlerRef {
+    /// Addresses `handler`'s closure.
+    ///
+    /// # Safety
+    /// The caller keeps an `Arc` clone of `handler` alive for as long as this
+    /// reference (or a copy) may be called: the reference does not own the closure.
+    pub(crate) unsafe fn new(handler: &Handler) -> Self {
+        Self {
+            f: NonNull::from(&**handler),
+        }
+    }
+
+    /// Calls the handler.
+    #[inline(always)]
+    pub(crate) fn call(&self, frame: &mut TrapFrame, instr: u32) -> HookResult {
+        // SAFETY: `new`'s contract: an `Arc` owning the closure outlives this reference,
+        // so the pointer is valid, and the closure is only ever shared (`Fn`).
+        let f = unsafe { self.f.as_ref() };
+        f(frame, instr)
+    }
+}
 
 /// Identity of a registered hook, unique within its router for the router's lifetime.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

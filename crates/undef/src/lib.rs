@@ -145,7 +145,17 @@
 //! lookups and ANDs per 64 hooks plus a `trailing_zeros`, whichever hook matches;
 //! those tables cost 2 KiB per constrained byte per 64 hooks and are built by writers.
 //! Both select the same hook as the kernel's walk (the bitset matcher is checked
-//! against a brute-force model by proptest).
+//! against a brute-force model by proptest). Each record also addresses its handler's
+//! closure directly (taken from the hook's `Arc` once, when the snapshot is built; the
+//! snapshot keeps the `Arc`), so a call is one vtable load and an indirect call.
+//!
+//! # Which handle to route through
+//! A vCPU thread's hot path is a [`QsbrRouter`]: no locked instruction per trap. A
+//! [`CpuRouter`] pays one (an atomic swap), the shared [`UndefRouter`] two (an atomic
+//! increment and decrement); both need no reporting discipline from the caller.
+//! [`QsbrRouter::route_instruction_status`] returns the 16-byte [`RouteStatus`] in
+//! registers, for callers that have the instruction, size and CPSR at hand already.
+//! BENCHMARKS.md has the measured cost of each.
 //!
 //! # Features
 //! * `std` (default): `std` support in `thiserror`/`tracing`; writers yield the thread
@@ -193,7 +203,7 @@ pub use frame::{
     PSR_T_BIT, SVC_MODE, UNDEF_TRAP_NO, USR_MODE,
 };
 pub use hook::{
-    Handler, HookId, HookRef, HookResult, UndefHook, DEBUG_REG_HOOK_INSTR_MASK,
+    Handler, HandlerFn, HookId, HookRef, HookResult, UndefHook, DEBUG_REG_HOOK_INSTR_MASK,
     DEBUG_REG_HOOK_INSTR_VAL,
 };
 pub use router::{

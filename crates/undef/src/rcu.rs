@@ -1,6 +1,7 @@
 //! A small read-copy-update cell with per-CPU-slot reader counters (an "SRCU" shape).
 //!
-//! This is the only module with `unsafe` code. It owns one heap snapshot at a time
+//! Most of the crate's `unsafe` code is here (the rest: `hook::HandlerRef`, a handler
+//! addressed inside its `Arc`). It owns one heap snapshot at a time
 //! (`AtomicPtr` to a `Box`) and guarantees that a snapshot is freed only after every
 //! reader that could have loaded it has left its read-side section.
 //!
@@ -343,6 +344,39 @@ impl<T> RcuCell<T> {
         if mine == QSBR_OFFLINE {
             return None;
         }
+        Some(self.enter_qsbr(slot, mine))
+    }
+
+    /// Runs `online(value, ctx)` inside a read-side section of QSBR slot `index` if it
+    /// exists and is online (the section ends with the quiescent report, also when
+    /// `online` unwinds), else returns `offline(ctx)` (which then reads through
+    /// [`RcuCell::read_qsbr`]). Same contract as [`RcuCell::try_read_qsbr`]; the hot
+    /// path's form of it, with no `Option` to build and test.
+    #[inline(always)]
+    pub(crate) fn with_qsbr<C, R>(
+        &self,
+        index: usize,
+        ctx: C,
+        online: impl FnOnce(&T, C) -> R,
+        offline: impl FnOnce(C) -> R,
+    ) -> R {
+        let Some(slot) = self.owned.get(index) else {
+            return offline(ctx);
+        };
+        // Only the owner (us) writes `qsbr`, so a relaxed load reads our own last
+        // store.
+        let mine = slot.qsbr.load(Ordering::Relaxed);
+        if mine == QSBR_OFFLINE {
+            return offline(ctx);
+        }
+        let guard = self.enter_qsbr(slot, mine);
+        online(&guard, ctx)
+    }
+
+    /// The section of [`RcuCell::try_read_qsbr`] / [`RcuCell::with_qsbr`] once the
+    /// slot is known to be online with last report `mine`.
+    #[inline(always)]
+    fn enter_qsbr<'a>(&'a self, slot: &'a OwnedSlot, mine: usize) -> QsbrGuard<'a, T> {
         let ptr = self.current.load(Ordering::Acquire);
         // SAFETY: `ptr` came from `Box::into_raw` and is never null. The slot is
         // online and its last report (`mine`) was made before this load; a writer
@@ -355,12 +389,12 @@ impl<T> RcuCell<T> {
         // slot needs the owner's `&mut` handle, which this section borrows
         // (module docs, "Why it is safe").
         let node = unsafe { &*ptr };
-        Some(QsbrGuard {
+        QsbrGuard {
             node,
             gp: &self.gp,
             qsbr: &slot.qsbr,
             mine,
-        })
+        }
     }
 
     /// [`RcuCell::read_qsbr`] for an offline slot (through the owned-slot path) or an

@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 use crate::error::UndefError;
 use crate::fetch::{fetch_instruction, InstructionMemory};
 use crate::frame::{Consequence, InstrSize, TrapFrame};
-use crate::hook::{Handler, HookId, HookRef, HookResult, UndefHook};
+use crate::hook::{HandlerRef, HookId, HookRef, HookResult, UndefHook};
 use crate::matcher::{Matcher, Pattern};
 use crate::rcu::RcuCell;
 use crate::sync::{AtomicU64, Ordering, WriterLock};
@@ -149,7 +149,7 @@ trait Outcome {
     /// `hook` handled the trap.
     fn handled(hook: &HookRef, instr: u32, size: InstrSize) -> Self;
     /// Nothing handled it; `declined`: the last hook that declined.
-    fn unhandled(state: TrapState, declined: Option<HookRef>) -> Self;
+    fn unhandled(state: TrapState, size: InstrSize, declined: Option<HookRef>) -> Self;
 }
 
 impl Outcome for RouteOutcome {
@@ -163,14 +163,14 @@ impl Outcome for RouteOutcome {
     }
 
     #[inline(always)]
-    fn unhandled(state: TrapState, declined: Option<HookRef>) -> Self {
+    fn unhandled(state: TrapState, size: InstrSize, declined: Option<HookRef>) -> Self {
         Self::Unhandled {
             reason: match declined {
                 Some(h) => UnhandledReason::Declined(h),
                 None => UnhandledReason::NoMatchingHook,
             },
             instr: state.instr(),
-            size: state.size,
+            size,
             consequence: Consequence::for_state(state.cpsr(), state.pc()),
         }
     }
@@ -183,7 +183,7 @@ impl Outcome for RouteStatus {
     }
 
     #[inline(always)]
-    fn unhandled(_state: TrapState, declined: Option<HookRef>) -> Self {
+    fn unhandled(_state: TrapState, _size: InstrSize, declined: Option<HookRef>) -> Self {
         declined.map_or(Self::NoMatchingHook, |h| Self::Declined(h.id))
     }
 }
@@ -213,17 +213,25 @@ const LINEAR_MAX: usize = 16;
 struct Entry {
     mask: u64,
     val: u64,
-    handler: Handler,
+    /// The closure of the `Handler` in the same snapshot's `hooks` (which owns it).
+    handler: HandlerRef,
     hook: HookRef,
 }
 
 /// One immutable published hook list, in registration order (earliest first).
 struct Snapshot {
+    /// The router's decline policy (copied here so the decline path needs no other
+    /// pointer).
+    fallback: Fallback,
     /// One per hook, in registration order.
     entries: Box<[Entry]>,
+    /// How many of `entries` the inline scan visits: all of them up to [`LINEAR_MAX`]
+    /// hooks, none above (the bitset `matcher` answers instead).
+    scan: usize,
     /// Only for more than [`LINEAR_MAX`] hooks.
     matcher: Option<Matcher>,
-    /// The hooks as registered (listing and copy-on-write).
+    /// The hooks as registered (listing and copy-on-write). Owns the handlers that
+    /// `entries` call.
     hooks: Vec<(HookId, UndefHook)>,
 }
 
@@ -234,13 +242,15 @@ fn key_of(instr: u32, cpsr: u32) -> u64 {
 }
 
 impl Snapshot {
-    fn build(hooks: Vec<(HookId, UndefHook)>) -> Self {
-        let entries = hooks
+    fn build(hooks: Vec<(HookId, UndefHook)>, fallback: Fallback) -> Self {
+        let entries: Box<[Entry]> = hooks
             .iter()
             .map(|(id, h)| Entry {
                 mask: key_of(h.instr_mask(), h.cpsr_mask()),
                 val: key_of(h.instr_val(), h.cpsr_val()),
-                handler: Arc::clone(h.handler()),
+                // SAFETY: `hooks`, moved into the same snapshot below and never changed,
+                // owns this `Arc` for as long as the snapshot (and so the entry) lives.
+                handler: unsafe { HandlerRef::new(h.handler()) },
                 hook: HookRef {
                     id: *id,
                     name: h.name(),
@@ -255,6 +265,8 @@ impl Snapshot {
             Matcher::build(&patterns)
         });
         Self {
+            fallback,
+            scan: if matcher.is_none() { entries.len() } else { 0 },
             entries,
             matcher,
             hooks,
@@ -266,15 +278,20 @@ impl Snapshot {
     /// line.
     #[inline(always)]
     fn first_match(&self, key: u64) -> Option<&Entry> {
-        match &self.matcher {
-            None => self.entries.iter().find(|e| key & e.mask == e.val),
-            Some(m) => self.first_match_bitset(m, key),
+        // `scan <= entries.len()` by construction (`build`): `get` cannot fail.
+        let linear = self.entries.get(..self.scan).unwrap_or_default();
+        match linear.iter().find(|e| key & e.mask == e.val) {
+            Some(e) => Some(e),
+            None => self.first_match_bitset(key),
         }
     }
 
+    /// The bitset lookup above [`LINEAR_MAX`] hooks (`None` up to it: the scan was
+    /// complete).
     #[inline(never)]
-    fn first_match_bitset(&self, m: &Matcher, key: u64) -> Option<&Entry> {
-        self.entries.get(m.first_match(0, key)?)
+    fn first_match_bitset(&self, key: u64) -> Option<&Entry> {
+        self.entries
+            .get(self.matcher.as_ref()?.first_match(0, key)?)
     }
 
     /// The earliest-registered hook at index ≥ `from` that matches `key`, with its
@@ -427,7 +444,8 @@ impl Inner {
                 .cloned()
                 .collect()
         };
-        self.hooks.replace(Snapshot::build(hooks), &writer);
+        self.hooks
+            .replace(Snapshot::build(hooks, self.fallback), &writer);
         tracing::debug!(hook = id.0, "undef hook unregistered");
     }
 }
@@ -452,7 +470,7 @@ impl UndefRouter {
     pub fn with_options(fallback: Fallback, max_cpus: u32) -> Self {
         Self {
             inner: Arc::new(Inner {
-                hooks: RcuCell::new(Snapshot::build(Vec::new()), max_cpus as usize),
+                hooks: RcuCell::new(Snapshot::build(Vec::new(), fallback), max_cpus as usize),
                 writer: WriterLock::new(),
                 next_id: AtomicU64::new(1),
                 fallback,
@@ -482,7 +500,9 @@ impl UndefRouter {
             v.push((id, hook));
             v
         };
-        self.inner.hooks.replace(Snapshot::build(hooks), &writer);
+        self.inner
+            .hooks
+            .replace(Snapshot::build(hooks, self.inner.fallback), &writer);
         drop(writer);
         tracing::debug!(hook = id.0, name, "undef hook registered");
         HookGuard {
@@ -564,7 +584,7 @@ impl UndefRouter {
     #[inline(always)]
     fn route_as<O: Outcome>(&self, frame: &mut TrapFrame, instr: u32, size: InstrSize) -> O {
         let snap = self.inner.hooks.read(frame.cpu);
-        route_in(&snap, &self.inner.fallback, frame, instr, size)
+        route_in(&snap, frame, instr, size)
     }
 
     /// Claims CPU `cpu`'s private reader slot and returns a per-vCPU routing handle.
@@ -696,7 +716,7 @@ impl CpuRouter {
             // Unreachable: `claim_cpu` checked the index. Stay correct regardless.
             None => inner.hooks.read(self.cpu),
         };
-        route_in(&snap, &inner.fallback, frame, instr, size)
+        route_in(&snap, frame, instr, size)
     }
 
     /// As [`UndefRouter::route`].
@@ -870,10 +890,13 @@ impl QsbrRouter {
         let inner = &*self.router.inner;
         // Online (the common case): one way out of the section, no exit kind kept. The
         // index was checked by `qsbr_handle`; the slow path stays correct regardless.
-        match inner.hooks.try_read_qsbr(self.cpu as usize) {
-            Some(snap) => route_in(&snap, &inner.fallback, frame, instr, size),
-            None => route_qsbr_slow(inner, self.cpu, frame, instr, size),
-        }
+        let cpu = self.cpu;
+        inner.hooks.with_qsbr(
+            cpu as usize,
+            frame,
+            |snap, frame| route_in(snap, frame, instr, size),
+            |frame| route_qsbr_slow(inner, cpu, frame, instr, size),
+        )
     }
 
     /// As [`UndefRouter::route`].
@@ -902,7 +925,7 @@ fn route_qsbr_slow<O: Outcome>(
     size: InstrSize,
 ) -> O {
     let snap = inner.hooks.read_qsbr(cpu as usize);
-    route_in(&snap, &inner.fallback, frame, instr, size)
+    route_in(&snap, frame, instr, size)
 }
 
 fn fetch_logged<M: InstructionMemory + ?Sized>(
@@ -921,24 +944,22 @@ fn fetch_logged<M: InstructionMemory + ?Sized>(
 }
 
 /// The state at the trap that the outcome and the traces use (a declining handler may
-/// change the frame; these may not change with it). Packed to keep few values live
-/// across the handler call.
+/// change the frame; these may not change with it). Two words, passed in registers, to
+/// keep few values live across the handler call.
 #[derive(Clone, Copy)]
 struct TrapState {
     /// The matching key `cpsr:instr`.
     key: u64,
     /// `pc:cpu`.
     pc_cpu: u64,
-    size: InstrSize,
 }
 
 impl TrapState {
     #[inline(always)]
-    fn at(frame: &TrapFrame, key: u64, size: InstrSize) -> Self {
+    fn at(frame: &TrapFrame, key: u64) -> Self {
         Self {
             key,
             pc_cpu: (u64::from(frame.pc()) << 32) | u64::from(frame.cpu),
-            size,
         }
     }
 
@@ -964,30 +985,24 @@ impl TrapState {
 }
 
 /// The routing algorithm over one snapshot: the first matching hook inline, the rest
-/// (decline policy, nothing handled) out of line. `fallback` is only read on a decline.
+/// (decline policy, nothing handled) out of line.
 #[inline(always)]
-fn route_in<O: Outcome>(
-    snap: &Snapshot,
-    fallback: &Fallback,
-    frame: &mut TrapFrame,
-    instr: u32,
-    size: InstrSize,
-) -> O {
+fn route_in<O: Outcome>(snap: &Snapshot, frame: &mut TrapFrame, instr: u32, size: InstrSize) -> O {
     // Matching and the consequence use the state at the trap, not what a declining
     // handler may have left in the frame.
     let key = key_of(instr, frame.cpsr);
     let Some(e) = snap.first_match(key) else {
-        return unhandled(TrapState::at(frame, key, size), None);
+        return unhandled(TrapState::at(frame, key), size, None);
     };
-    let state = TrapState::at(frame, key, size);
-    match (e.handler)(frame, instr) {
+    let state = TrapState::at(frame, key);
+    match e.handler.call(frame, instr) {
         HookResult::Handled => {
             if debug_possible() {
                 trace_handled(state.cpu(), instr, e.hook.name, frame.pc());
             }
             O::handled(&e.hook, instr, size)
         }
-        HookResult::NotHandled => declined(snap, *fallback, frame, state, e),
+        HookResult::NotHandled => declined(snap, frame, state, size, e),
     }
 }
 
@@ -996,9 +1011,9 @@ fn route_in<O: Outcome>(
 #[inline(never)]
 fn declined<O: Outcome>(
     snap: &Snapshot,
-    fallback: Fallback,
     frame: &mut TrapFrame,
     state: TrapState,
+    size: InstrSize,
     first: &Entry,
 ) -> O {
     let mut i = snap.index_of(first);
@@ -1007,18 +1022,18 @@ fn declined<O: Outcome>(
         if debug_possible() {
             trace_declined(state.cpu(), state.instr(), hook.name);
         }
-        if fallback == Fallback::None {
-            return unhandled(state, Some(hook));
+        if snap.fallback == Fallback::None {
+            return unhandled(state, size, Some(hook));
         }
         let Some((j, e)) = snap.next_match(i + 1, state.key) else {
-            return unhandled(state, Some(hook));
+            return unhandled(state, size, Some(hook));
         };
-        match (e.handler)(frame, state.instr()) {
+        match e.handler.call(frame, state.instr()) {
             HookResult::Handled => {
                 if debug_possible() {
                     trace_handled(state.cpu(), state.instr(), e.hook.name, frame.pc());
                 }
-                return O::handled(&e.hook, state.instr(), state.size);
+                return O::handled(&e.hook, state.instr(), size);
             }
             HookResult::NotHandled => (i, hook) = (j, e.hook),
         }
@@ -1028,7 +1043,7 @@ fn declined<O: Outcome>(
 /// The outcome when no hook handled the trap (`declined`: the last hook that declined).
 /// Out of line: keeps the inlined routing body small.
 #[inline(never)]
-fn unhandled<O: Outcome>(state: TrapState, declined: Option<HookRef>) -> O {
+fn unhandled<O: Outcome>(state: TrapState, size: InstrSize, declined: Option<HookRef>) -> O {
     if debug_possible() {
         trace_unhandled(
             state.cpu(),
@@ -1036,7 +1051,7 @@ fn unhandled<O: Outcome>(state: TrapState, declined: Option<HookRef>) -> O {
             declined.map_or("no hook", |h| h.name),
         );
     }
-    O::unhandled(state, declined)
+    O::unhandled(state, size, declined)
 }
 
 #[cfg(test)]
@@ -1637,5 +1652,82 @@ mod tests {
             let handled: usize = workers.into_iter().map(|w| w.join().unwrap()).sum();
             assert_eq!(handled, frozen, "lost or doubled call");
         }
+    }
+
+    /// Snapshot entries call each handler's closure through a reference taken from its
+    /// `Arc` when the snapshot is built (`HandlerRef`): it must address the closure
+    /// whatever its alignment and size (the `Arc` places it at an offset that depends on
+    /// the alignment), and stay valid while the snapshot lives even after the caller
+    /// dropped its own copies of the hook and handler.
+    #[test]
+    fn snapshot_calls_each_handler_whatever_its_layout() {
+        #[repr(align(128))]
+        struct Wide([u32; 40]);
+        let wide = Wide(core::array::from_fn(|i| 0x100 + i as u32));
+        let small = 7u8;
+        let shared: crate::Handler = Arc::new(move |f: &mut TrapFrame, _| {
+            f.regs[3] = u32::from(small);
+            f.skip_instruction(InstrSize::Four);
+            HookResult::Handled
+        });
+        let r = UndefRouter::new();
+        let guards = [
+            // Over-aligned capture: the closure sits 128 bytes into the Arc allocation.
+            r.register(
+                UndefHook::new("wide", 0xFFFF_FFFF, 1, move |f: &mut TrapFrame, _| {
+                    f.regs[1] = wide.0[39];
+                    f.skip_instruction(InstrSize::Four);
+                    HookResult::Handled
+                })
+                .unwrap(),
+            ),
+            // A zero-sized fn item.
+            r.register(
+                UndefHook::new("zst", 0xFFFF_FFFF, 2, |f: &mut TrapFrame, _| {
+                    f.regs[2] = 2;
+                    HookResult::NotHandled
+                })
+                .unwrap(),
+            ),
+            // A handler shared through `from_handler`; our copy is dropped below.
+            r.register(
+                UndefHook::from_handler("shared", 0xFFFF_FFFF, 3, Arc::clone(&shared)).unwrap(),
+            ),
+        ];
+        drop(shared);
+        // Every path, on the 3-hook snapshot (linear scan), then on one of 23 hooks
+        // (bitset matcher): each rebuild re-derives the entries from the owned `Arc`s.
+        let check = |r: &UndefRouter| {
+            let mut q = r.qsbr_handle(0).unwrap();
+            let mut f = TrapFrame::new(0, SVC_MODE, 0);
+            assert!(q.route_instruction(&mut f, 1, InstrSize::Four).is_handled());
+            assert_eq!((f.regs[1], f.pc()), (0x100 + 39, 4));
+            assert_eq!(
+                q.route_instruction_status(&mut f, 2, InstrSize::Four),
+                RouteStatus::Declined(guards[1].hook().id)
+            );
+            assert_eq!((f.regs[2], f.pc()), (2, 4));
+            drop(q);
+            let mut c = r.claim_cpu(1).unwrap();
+            assert!(c.route_instruction(&mut f, 3, InstrSize::Four).is_handled());
+            assert_eq!((f.regs[3], f.pc()), (7, 8));
+            drop(c);
+            assert!(r.route_instruction(&mut f, 1, InstrSize::Four).is_handled());
+            assert_eq!(f.pc(), 12);
+        };
+        check(&r);
+        let more: Vec<_> = (0..20u32)
+            .map(|i| {
+                r.register(
+                    UndefHook::new("filler", 0xFFFF_FFFF, 0x100 + i, |_, _| HookResult::Handled)
+                        .unwrap(),
+                )
+            })
+            .collect();
+        assert!(r.inner.hooks.read(0).matcher.is_some());
+        check(&r);
+        drop(more);
+        assert!(r.inner.hooks.read(0).matcher.is_none());
+        check(&r);
     }
 }
