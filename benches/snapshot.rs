@@ -16,7 +16,9 @@
 //! * `kvm_round_trip`: `to_kvm` and `apply_kvm` (no target).
 //!
 //! The state is a Cortex-A15 vCPU with seeded UNKNOWN values (every slot
-//! nonzero, so nothing is short-circuited).
+//! nonzero, so nothing is short-circuited). Every loop keeps its result where
+//! it was built and passes `black_box(&out)`: returning it to criterion would
+//! add a copy of it per iteration (see `benches/undef.rs`).
 
 use std::hint::black_box;
 
@@ -37,7 +39,8 @@ fn bench_snapshot(c: &mut Criterion) {
         b.iter(|| {
             let snap = DebugSnapshot::save(black_box(model), black_box(&state));
             let bytes = black_box(snap.to_bytes());
-            DebugSnapshot::from_bytes(bytes).and_then(|s| s.restore(black_box(model)))
+            let out = DebugSnapshot::from_bytes(bytes).and_then(|s| s.restore(black_box(model)));
+            black_box(&out);
         })
     });
     let mut buf = saved;
@@ -45,37 +48,52 @@ fn bench_snapshot(c: &mut Criterion) {
     group.bench_function("save_into_restore_into", |b| {
         b.iter(|| {
             buf.save_into(black_box(model), black_box(&state));
-            DebugSnapshot::from_bytes(black_box(buf.to_bytes()))
-                .and_then(|s| s.restore_into(black_box(model), &mut vcpu))
+            let out = DebugSnapshot::from_bytes(black_box(buf.to_bytes()))
+                .and_then(|s| s.restore_into(black_box(model), &mut vcpu));
+            black_box(&out);
         })
     });
     let facts = SnapshotModel::new(model);
     group.bench_function("save_restore_model", |b| {
         b.iter(|| {
             facts.save_into(&mut buf, black_box(&state));
-            DebugSnapshot::from_bytes(black_box(buf.to_bytes()))
-                .and_then(|s| facts.restore_into(s, &mut vcpu))
+            let out = DebugSnapshot::from_bytes(black_box(buf.to_bytes()))
+                .and_then(|s| facts.restore_into(s, &mut vcpu));
+            black_box(&out);
         })
     });
     group.bench_function("save", |b| {
-        b.iter(|| DebugSnapshot::save(black_box(model), black_box(&state)))
+        b.iter(|| {
+            let out = DebugSnapshot::save(black_box(model), black_box(&state));
+            black_box(&out);
+        })
     });
     group.bench_function("from_bytes", |b| {
-        b.iter(|| DebugSnapshot::from_bytes(black_box(&bytes)).map(|s| s.stored_checksum()))
+        b.iter(|| {
+            let out = DebugSnapshot::from_bytes(black_box(&bytes)).map(|s| s.stored_checksum());
+            black_box(&out);
+        })
     });
     group.bench_function("restore", |b| {
-        b.iter(|| black_box(&saved).restore(black_box(model)))
+        b.iter(|| {
+            let out = black_box(&saved).restore(black_box(model));
+            black_box(&out);
+        })
     });
     group.bench_function("restore_into", |b| {
         let mut out = DebugState::cold_reset(model, UnknownFill::Zero);
-        b.iter(|| black_box(&saved).restore_into(black_box(model), &mut out))
+        b.iter(|| {
+            let res = black_box(&saved).restore_into(black_box(model), &mut out);
+            black_box(&res);
+        })
     });
     group.bench_function("checksum", |b| b.iter(|| checksum(black_box(&bytes))));
     group.bench_function("kvm_round_trip", |b| {
         let mut target = DebugState::cold_reset(model, UnknownFill::Zero);
         b.iter(|| {
             let k = to_kvm(black_box(model), black_box(&state));
-            apply_kvm(model, &mut target, black_box(&k))
+            let out = apply_kvm(model, &mut target, black_box(&k));
+            black_box(&out);
         })
     });
     group.finish();
