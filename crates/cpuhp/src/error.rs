@@ -245,6 +245,19 @@ pub enum CpuhpError {
     /// A callback failed; its error code is propagated unchanged.
     #[error("{0}")]
     Callback(CallbackFailure),
+    /// `cpu_up`/`cpu_down` while CPU hotplug is disabled
+    /// (`cpu_hotplug_disable`, `-EBUSY`); nothing was changed.
+    #[error(
+        "{op} of CPU {cpu}: CPU hotplug is disabled ({depth} cpu_hotplug_disable guard(s) alive)"
+    )]
+    HotplugDisabled {
+        /// The operation called.
+        op: &'static str,
+        /// The CPU given.
+        cpu: CpuId,
+        /// How many disable guards were alive.
+        depth: usize,
+    },
     /// `cpu_down` of the last online CPU (`-EBUSY`).
     #[error("CPU {cpu} is the last online CPU and cannot go offline")]
     LastOnlineCpu {
@@ -297,7 +310,9 @@ impl CpuhpError {
         use CpuhpError as E;
         match self {
             E::Callback(f) => f.error.errno(),
-            E::StateBusy { .. } | E::LastOnlineCpu { .. } => errno::EBUSY,
+            E::StateBusy { .. } | E::LastOnlineCpu { .. } | E::HotplugDisabled { .. } => {
+                errno::EBUSY
+            }
             E::NoDynamicSlot { .. } => errno::ENOSPC,
             E::ReadLockHeld { .. } | E::InsideCallback { .. } => errno::EDEADLK,
             E::CoreState { .. } => errno::EPERM,

@@ -35,6 +35,13 @@
 //! registry call from inside one of its callbacks) the call returns
 //! [`CpuhpError::ReadLockHeld`] / [`CpuhpError::InsideCallback`] instead.
 //!
+//! [`Hotplug::cpu_hotplug_disable`] (the kernel's `cpu_hotplug_disable`, used
+//! across suspend) returns a [`HotplugDisabledGuard`]: until it is dropped,
+//! `cpu_up`/`cpu_down` fail with [`CpuhpError::HotplugDisabled`] (`-EBUSY`)
+//! instead of waiting. Whole transitions are serialised by a separate lock
+//! taken before the hotplug lock (`cpu_add_remove_lock`), which disabling
+//! takes too, so it waits for a transition in progress.
+//!
 //! # Model decisions (where the reference is silent)
 //!
 //! * State numbers are this model's own; order and section boundaries follow
@@ -129,5 +136,8 @@ pub use error::{errno, BugKind, CallbackError, CallbackFailure, CpuhpError, Dire
 #[cfg(not(loom))]
 pub use executor::ThreadPerCpuExecutor;
 pub use executor::{CpuExecutor, InlineExecutor};
-pub use registry::{Callback, CpusReadGuard, Hotplug, HotplugConfig, InstanceId, MultiCallback};
+pub use registry::{
+    Callback, CpusReadGuard, Hotplug, HotplugConfig, HotplugDisabledGuard, InstanceId,
+    MultiCallback,
+};
 pub use state::{DynRange, Section, State};

@@ -157,6 +157,10 @@ pub struct Hotplug {
     id: u64,
     cpus: Box<[CpuRecord]>,
     lock: HotplugLock,
+    /// The kernel's `cpu_add_remove_lock` (`cpu_maps_update_begin/done`): held
+    /// across a whole `cpu_up`/`cpu_down`, taken before the hotplug lock, and
+    /// guarding the `cpu_hotplug_disable` depth it holds.
+    maps: Mutex<usize>,
     /// The kernel's `cpuhp_state_mutex`: serialises setup/remove/instance
     /// operations (held across their callback invocations).
     ops: Mutex<()>,
@@ -198,6 +202,33 @@ impl Drop for CpusReadGuard<'_> {
     fn drop(&mut self) {
         self.hp.lock.read_unlock();
         context::note_read_released(self.hp.id);
+    }
+}
+
+/// Keeps CPU hotplug disabled on a registry (`cpu_hotplug_disable`, see
+/// [`Hotplug::cpu_hotplug_disable`]); dropping it is the matching
+/// `cpu_hotplug_enable`. Guards nest: hotplug is enabled again when the last
+/// one is dropped. It may be dropped on any thread (the kernel pairs the two
+/// calls across suspend and resume).
+#[must_use = "CPU hotplug is enabled again when the guard is dropped"]
+pub struct HotplugDisabledGuard<'a> {
+    hp: &'a Hotplug,
+}
+
+impl fmt::Debug for HotplugDisabledGuard<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HotplugDisabledGuard")
+            .field("registry", &self.hp.id)
+            .finish()
+    }
+}
+
+impl Drop for HotplugDisabledGuard<'_> {
+    fn drop(&mut self) {
+        let mut depth = lock(&self.hp.maps);
+        // Each guard added one; the depth cannot be zero while one is alive.
+        *depth = depth.saturating_sub(1);
+        tracing::debug!(target: "cpuhp", depth = *depth, "cpu_hotplug_enable");
     }
 }
 
@@ -248,6 +279,7 @@ impl Hotplug {
             id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             cpus,
             lock: HotplugLock::new(),
+            maps: Mutex::new(0),
             ops: Mutex::new(()),
             table: Mutex::new(Arc::new(Table::new())),
             log: Mutex::new(Vec::new()),
@@ -735,6 +767,51 @@ impl Hotplug {
 
     // ----- CPU transitions -------------------------------------------------
 
+    /// `cpu_maps_update_begin` plus the `cpu_hotplug_disabled` test of
+    /// `do_cpu_up`/`do_cpu_down`: the whole-operation lock, or `-EBUSY` while
+    /// hotplug is disabled (tested before the CPU's state, as the kernel does).
+    fn maps_update_begin(
+        &self,
+        op: &'static str,
+        cpu: CpuId,
+    ) -> Result<crate::sync::MutexGuard<'_, usize>, CpuhpError> {
+        let maps = lock(&self.maps);
+        if *maps > 0 {
+            return Err(CpuhpError::HotplugDisabled {
+                op,
+                cpu,
+                depth: *maps,
+            });
+        }
+        Ok(maps)
+    }
+
+    /// Disable CPU hotplug (`cpu_hotplug_disable`) until the returned guard
+    /// is dropped: from then on `cpu_up` and `cpu_down` fail with
+    /// [`CpuhpError::HotplugDisabled`] (`-EBUSY`) and change nothing. Waits for
+    /// a `cpu_up`/`cpu_down` in progress to finish first (the kernel takes
+    /// `cpu_add_remove_lock`). Nests: each guard counts once. State setup,
+    /// removal and instances are not affected (the kernel's are not either).
+    ///
+    /// # Errors
+    /// [`CpuhpError::ReadLockHeld`] when this thread holds the hotplug read
+    /// lock, [`CpuhpError::InsideCallback`] from a hotplug callback of this
+    /// registry: both would deadlock behind a waiting or running transition.
+    pub fn cpu_hotplug_disable(&self) -> Result<HotplugDisabledGuard<'_>, CpuhpError> {
+        self.check_reentry("cpu_hotplug_disable")?;
+        let mut depth = lock(&self.maps);
+        *depth += 1;
+        tracing::debug!(target: "cpuhp", depth = *depth, "cpu_hotplug_disable");
+        Ok(HotplugDisabledGuard { hp: self })
+    }
+
+    /// How many [`HotplugDisabledGuard`]s are alive (the kernel's
+    /// `cpu_hotplug_disabled`); hotplug is enabled when it is 0. Waits for a
+    /// transition in progress, like [`Hotplug::cpu_hotplug_disable`].
+    pub fn cpu_hotplug_disable_depth(&self) -> usize {
+        *lock(&self.maps)
+    }
+
     /// Bring `cpu` online (`cpu_up` to [`State::ONLINE`]), taking the hotplug
     /// lock for write (waits while any read guard is held). Returns `Ok` at
     /// once if the CPU is already online. If a startup fails, the CPU is
@@ -742,13 +819,14 @@ impl Hotplug {
     /// offline) and the callback's error is returned.
     ///
     /// # Errors
-    /// [`CpuhpError::InvalidCpu`], [`CpuhpError::Callback`],
-    /// [`CpuhpError::ReadLockHeld`] / [`CpuhpError::InsideCallback`] for
-    /// re-entrant use that would deadlock.
+    /// [`CpuhpError::InvalidCpu`], [`CpuhpError::HotplugDisabled`] (nothing
+    /// changed), [`CpuhpError::Callback`], [`CpuhpError::ReadLockHeld`] /
+    /// [`CpuhpError::InsideCallback`] for re-entrant use that would deadlock.
     pub fn cpu_up(&self, cpu: CpuId) -> Result<(), CpuhpError> {
         self.check_reentry("cpu_up")?;
         self.record(cpu)?;
         let _span = tracing::info_span!(target: "cpuhp", "cpu_up", cpu).entered();
+        let _maps = self.maps_update_begin("cpu_up", cpu)?;
         let _w = WriteGuard::acquire(&self.lock);
         let from = self.st(cpu);
         if from >= State::ONLINE {
@@ -786,13 +864,14 @@ impl Hotplug {
     /// (the CPU stays online) and the error is returned.
     ///
     /// # Errors
-    /// [`CpuhpError::InvalidCpu`], [`CpuhpError::LastOnlineCpu`],
-    /// [`CpuhpError::Callback`], [`CpuhpError::ReadLockHeld`] /
-    /// [`CpuhpError::InsideCallback`].
+    /// [`CpuhpError::InvalidCpu`], [`CpuhpError::HotplugDisabled`] (nothing
+    /// changed), [`CpuhpError::LastOnlineCpu`], [`CpuhpError::Callback`],
+    /// [`CpuhpError::ReadLockHeld`] / [`CpuhpError::InsideCallback`].
     pub fn cpu_down(&self, cpu: CpuId) -> Result<(), CpuhpError> {
         self.check_reentry("cpu_down")?;
         self.record(cpu)?;
         let _span = tracing::info_span!(target: "cpuhp", "cpu_down", cpu).entered();
+        let _maps = self.maps_update_begin("cpu_down", cpu)?;
         let _w = WriteGuard::acquire(&self.lock);
         let from = self.st(cpu);
         if from == State::OFFLINE {

@@ -843,6 +843,134 @@ fn s_cpu_errors(env: Env) {
     assert_eq!(hp.state_of(0).unwrap(), State::OFFLINE);
 }
 
+// Extra (§1.12): `cpu_hotplug_disable` makes `cpu_up`/`cpu_down` fail with
+// -EBUSY, changing nothing, until every guard is dropped; it nests, leaves state
+// setup alone, waits for a transition in progress, and refuses the two calls
+// that would deadlock.
+fn s25_hotplug_disable(env: Env) {
+    let hp = Arc::new(some(3, &[0, 1], env));
+    let r = Rec::new();
+    let g1 = hp.cpu_hotplug_disable().unwrap();
+    let g2 = hp.cpu_hotplug_disable().unwrap();
+    assert_eq!(hp.cpu_hotplug_disable_depth(), 2);
+    let e = hp.cpu_up(2).unwrap_err();
+    assert_eq!(
+        e,
+        CpuhpError::HotplugDisabled {
+            op: "cpu_up",
+            cpu: 2,
+            depth: 2
+        }
+    );
+    assert_eq!(e.errno(), errno::EBUSY);
+    assert!(matches!(
+        hp.cpu_down(1),
+        Err(CpuhpError::HotplugDisabled {
+            op: "cpu_down",
+            cpu: 1,
+            ..
+        })
+    ));
+    // Tested before the CPU's state (an online CPU's cpu_up is still -EBUSY),
+    // after the CPU number.
+    assert!(matches!(
+        hp.cpu_up(0),
+        Err(CpuhpError::HotplugDisabled { .. })
+    ));
+    assert_eq!(
+        hp.cpu_up(9),
+        Err(CpuhpError::InvalidCpu { cpu: 9, cpus: 3 })
+    );
+    // State setup is not affected.
+    hp.setup_state(State::AP_ONLINE_DYN, "t:online", r.s(""), r.t(""))
+        .unwrap();
+    assert_eq!(r.seq(), v(&["S(0)", "S(1)"]));
+    assert_eq!(hp.online_cpus(), vec![0, 1]);
+    drop(g1);
+    assert_eq!(hp.cpu_hotplug_disable_depth(), 1);
+    assert!(matches!(
+        hp.cpu_up(2),
+        Err(CpuhpError::HotplugDisabled { depth: 1, .. })
+    ));
+    // The guard may be dropped on another thread.
+    std::thread::scope(|sc| {
+        sc.spawn(move || drop(g2));
+    });
+    assert_eq!(hp.cpu_hotplug_disable_depth(), 0);
+    hp.cpu_up(2).unwrap();
+    hp.cpu_down(1).unwrap();
+    assert_eq!(r.seq(), v(&["S(0)", "S(1)", "S(2)", "T(1)"]));
+
+    // Would-deadlock uses are typed errors.
+    {
+        let guard = hp.cpus_read_lock().unwrap();
+        assert_eq!(
+            hp.cpu_hotplug_disable().unwrap_err(),
+            CpuhpError::ReadLockHeld {
+                op: "cpu_hotplug_disable"
+            }
+        );
+        drop(guard);
+    }
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let (hp2, seen2) = (Arc::clone(&hp), Arc::clone(&seen));
+    let cb: cpuhp::Callback = Arc::new(move |_| {
+        let res = hp2.cpu_hotplug_disable().map(drop).map_err(|e| e.errno());
+        seen2.lock().unwrap().push(res);
+        Ok(())
+    });
+    hp.setup_state(State::AP_ONLINE_DYN, "inner:online", Some(cb), None)
+        .unwrap();
+    assert_eq!(*seen.lock().unwrap(), vec![Err(errno::EDEADLK); 2]);
+    assert_eq!(hp.cpu_hotplug_disable_depth(), 0);
+
+    // Disabling waits for a transition in progress.
+    let (in_tx, in_rx) = mpsc::channel();
+    let (go_tx, go_rx) = mpsc::channel::<()>();
+    let go_rx = std::sync::Mutex::new(go_rx);
+    let slow: cpuhp::Callback = Arc::new(move |_| {
+        in_tx.send(()).unwrap();
+        go_rx.lock().unwrap().recv().unwrap();
+        Ok(())
+    });
+    hp.setup_state_nocalls(State::AP_ONLINE_DYN, "slow:online", Some(slow), None)
+        .unwrap();
+    let up = {
+        let hp = Arc::clone(&hp);
+        std::thread::spawn(move || hp.cpu_up(1))
+    };
+    in_rx.recv().unwrap();
+    let (dis_tx, dis_rx) = mpsc::channel();
+    let disabler = {
+        let hp = Arc::clone(&hp);
+        std::thread::spawn(move || {
+            let g = hp.cpu_hotplug_disable().unwrap();
+            dis_tx.send(()).unwrap();
+            // Hold it until the main thread has checked the depth.
+            std::thread::park();
+            drop(g);
+        })
+    };
+    for _ in 0..50 {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    assert!(
+        dis_rx.try_recv().is_err(),
+        "cpu_hotplug_disable returned while cpu_up was running"
+    );
+    go_tx.send(()).unwrap();
+    up.join().unwrap().unwrap();
+    dis_rx.recv().unwrap();
+    assert_eq!(hp.state_of(1).unwrap(), State::ONLINE);
+    assert!(matches!(
+        hp.cpu_down(1),
+        Err(CpuhpError::HotplugDisabled { .. })
+    ));
+    disabler.thread().unpark();
+    disabler.join().unwrap();
+    assert_eq!(hp.cpu_hotplug_disable_depth(), 0);
+}
+
 macro_rules! for_executors {
     ($($name:ident),* $(,)?) => {
         mod inline {
@@ -879,6 +1007,7 @@ for_executors!(
     s22_lock_misuse,
     s23_starting_setup_context,
     s24_fault_injection,
+    s25_hotplug_disable,
     s_cpu_errors,
 );
 
