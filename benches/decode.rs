@@ -28,10 +28,17 @@
 //! A second group, `decode_esr`, times [`dbgregs::decode::decode_esr`] on the
 //! `ESR_EL2` syndromes of the same 64 accesses (no peer decodes syndromes).
 //!
+//! At start it also checks that decoding allocates nothing: 10 000 passes
+//! over the mix (and over the syndromes) under a counting allocator; it
+//! prints the count and panics if it is not 0.
+//!
 //! Targets (issue #2): ≥ 20× yaxpeax-arm, ≥ 200× capstone, ≤ 2 ns per word.
 
 use std::hint::black_box;
 use std::time::Instant;
+
+#[path = "support/alloc_count.rs"]
+mod alloc_count;
 
 use capstone::prelude::*;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
@@ -415,6 +422,11 @@ fn decode_mix(c: &mut Criterion) {
     let cs = Cs::new();
     report_agreement(&yax, &cs);
     report_ratios(&yax, &cs);
+    // No allocation on the decode paths (one run = the 64-word mix).
+    let mut out = None;
+    alloc_count::assert_no_alloc("decode_mix/dbgregs", || run_ours(&mut out));
+    let esrs = mix_syndromes();
+    alloc_count::assert_no_alloc("decode_esr/dbgregs", || run_esr(&esrs, &mut out));
 
     let mut group = c.benchmark_group("decode_mix");
     group.throughput(Throughput::Elements(MIX.len() as u64));

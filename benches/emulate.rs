@@ -2,8 +2,13 @@
 //! ≤ 10 ns median; and the same register write done directly on the state.
 //! Each loop keeps the outcome in place and passes `black_box(&out)` (returning
 //! it to criterion would add a copy per iteration, see `benches/undef.rs`).
+//! At start, 10 000 steps of each case run under a counting allocator: the
+//! bench prints the count and panics if it is not 0.
 
 use std::hint::black_box;
+
+#[path = "support/alloc_count.rs"]
+mod alloc_count;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use dbgregs::emulate::{step, SimpleGuest, Trap};
@@ -18,6 +23,19 @@ fn bench_emulate(c: &mut Criterion) {
     };
     let mut state = DebugState::cold_reset(model, UnknownFill::Zero);
     let mut guest = SimpleGuest::svc(0x8000);
+    // No allocation on the emulation path: an MRC, an MCR and an UNDEF each.
+    guest.regs[1] = 0x1e5;
+    for (what, word) in [
+        ("emulate/mrc_dbgdscrint", 0xee10_0e11),
+        ("emulate/mcr_dbgbcr3", 0xee00_1eb3),
+        ("emulate/undef_mcr_dbgbcr6", 0xee00_1eb6),
+    ] {
+        alloc_count::assert_no_alloc(what, || {
+            guest.pc = 0x8000;
+            let out = step(model, &mut state, &mut guest, Trap::A32(black_box(word)));
+            black_box(&out);
+        });
+    }
     let mut g = c.benchmark_group("emulate");
 
     g.bench_function("mrc_dbgdscrint", |b| {

@@ -18,11 +18,10 @@
 //!
 //! Printed with `eprintln`: the state size of a 1024-vCPU machine (target
 //! ≤ 1 MiB) and the number of heap allocations made by 10 000 resets
-//! (target 0; counted by a wrapping global allocator).
+//! (target 0, or the bench panics; counted by the wrapping global allocator
+//! of `benches/support/alloc_count.rs`).
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -34,38 +33,8 @@ use dbgemu::dbgregs::state::{DebugState, UnknownFill};
 use dbgemu::driver::{HwBreakpoint, InitOptions};
 use dbgemu::machine::{Executor, Machine, MachineConfig};
 
-/// Counts heap allocations (to show the reset path makes none).
-struct CountingAlloc;
-
-static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
-
-// SAFETY: every method forwards to `System` with the caller's arguments
-// unchanged, so `System`'s guarantees are this allocator's; the counter is
-// a relaxed atomic increment with no other effect.
-unsafe impl GlobalAlloc for CountingAlloc {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` was allocated by `System` with `layout` (above).
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: the caller upholds `GlobalAlloc::alloc_zeroed`'s contract.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: the caller upholds `GlobalAlloc::realloc`'s contract.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: CountingAlloc = CountingAlloc;
+#[path = "support/alloc_count.rs"]
+mod alloc_count;
 
 const DSCR_MDBGEN: u32 = 1 << 15;
 
@@ -149,17 +118,11 @@ fn bench_reset(c: &mut Criterion) {
                 })
             });
             // No allocation on the reset path.
-            let before = ALLOCATIONS.load(Ordering::Relaxed);
-            for _ in 0..10_000 {
+            alloc_count::assert_no_alloc(&format!("reset/trap/{}", model.name()), || {
                 black_box(core.reset_ctrl_regs(ctx)).ok();
                 let (mm, s) = ctx.host_debug_mut();
                 clear_mdbgen(mm, s);
-            }
-            let allocs = ALLOCATIONS.load(Ordering::Relaxed) - before;
-            eprintln!(
-                "reset/trap/{}: {allocs} heap allocations in 10000 resets",
-                model.name()
-            );
+            });
         });
         let wrps = core.core_num_wrps();
         let mut state = DebugState::cold_reset(&model, UnknownFill::Zero);
