@@ -75,31 +75,53 @@ pub struct CoreModel {
     oslk_reset: bool,
     armv8: bool,
     quirks: Quirks,
-    /// DBGBCR writable bits, derived from the fields above by
+    /// The values derived from the fields above, computed once by
     /// [`CoreModel::with_masks`] (builder and presets alike).
+    derived: Derived,
+}
+
+/// What [`CoreModel::with_masks`] derives from a model's fields, so that the
+/// hot paths read a value instead of recomputing a formula.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Derived {
+    /// DBGBCR writable bits.
     bcr_wmask: u32,
     /// The DBGBCR bits a write stores as written: `bcr_wmask` less, from
-    /// v7, BAS\[3\] and BAS\[1\] (derived, see `bcr_wmask`).
+    /// v7, BAS\[3\] and BAS\[1\].
     bcr_keep: u32,
     /// The DBGBCR bits copied one bit up on a write: from v7, BAS\[2\] and
-    /// BAS\[0\] (derived, see `bcr_wmask`).
+    /// BAS\[0\].
     bcr_dup: u32,
-    /// DBGWCR writable bits (derived, see `bcr_wmask`).
+    /// DBGWCR writable bits.
     wcr_wmask: u32,
-    /// DBGVCR writable bits (derived, see `bcr_wmask`).
+    /// DBGVCR writable bits.
     vcr_wmask: u32,
-    /// [`CoreModel::dbgdidr`] (derived, see `bcr_wmask`).
-    dbgdidr_val: u32,
+    /// [`CoreModel::dbgdidr`].
+    dbgdidr: u32,
     /// The snapshot's model-features word,
-    /// [`crate::snapshot::model_features`] (derived, see `bcr_wmask`).
+    /// [`crate::snapshot::model_features`].
     snap_features: u32,
     /// The stored DBGDSCR bits a vCPU can have, as a snapshot restore
-    /// checks them (`snapshot::dscr_possible_bits`; derived, see
-    /// `bcr_wmask`).
+    /// checks them (`snapshot::dscr_possible_bits`).
     snap_dscr: u32,
     /// The DBGPRCR bits a vCPU can hold, 0 where there is no DBGPRCR
-    /// (`snapshot::prcr_possible_bits`; derived, see `bcr_wmask`).
+    /// (`snapshot::prcr_possible_bits`).
     snap_prcr: u32,
+}
+
+impl Derived {
+    /// Before [`CoreModel::with_masks`]: every value 0.
+    const UNSET: Self = Self {
+        bcr_wmask: 0,
+        bcr_keep: 0,
+        bcr_dup: 0,
+        wcr_wmask: 0,
+        vcr_wmask: 0,
+        dbgdidr: 0,
+        snap_features: 0,
+        snap_dscr: 0,
+        snap_prcr: 0,
+    };
 }
 
 const NO_QUIRKS: Quirks = Quirks {
@@ -134,15 +156,7 @@ const fn v8_core(name: &'static str, midr: u32, devid: u32) -> CoreModel {
         oslk_reset: true,
         armv8: true,
         quirks: NO_QUIRKS,
-        bcr_wmask: 0,
-        bcr_keep: 0,
-        bcr_dup: 0,
-        wcr_wmask: 0,
-        vcr_wmask: 0,
-        dbgdidr_val: 0,
-        snap_features: 0,
-        snap_dscr: 0,
-        snap_prcr: 0,
+        derived: Derived::UNSET,
     }
 }
 
@@ -179,15 +193,7 @@ const fn v7_1_cortex(
         oslk_reset: true,
         armv8: false,
         quirks: NO_QUIRKS,
-        bcr_wmask: 0,
-        bcr_keep: 0,
-        bcr_dup: 0,
-        wcr_wmask: 0,
-        vcr_wmask: 0,
-        dbgdidr_val: 0,
-        snap_features: 0,
-        snap_dscr: 0,
-        snap_prcr: 0,
+        derived: Derived::UNSET,
     }
 }
 
@@ -233,15 +239,7 @@ const RAW_PRESETS: [CoreModel; 16] = [
         oslk_reset: false,
         armv8: false,
         quirks: NO_QUIRKS,
-        bcr_wmask: 0,
-        bcr_keep: 0,
-        bcr_dup: 0,
-        wcr_wmask: 0,
-        vcr_wmask: 0,
-        dbgdidr_val: 0,
-        snap_features: 0,
-        snap_dscr: 0,
-        snap_prcr: 0,
+        derived: Derived::UNSET,
     },
     // ARM1156: part 0xB56 L; MIDR 0x4107b560 decided (architecture field 7
     // as ARM1136, spec '?'); v6 '?'; counts decided as ARM1136 (6/2/2).
@@ -268,15 +266,7 @@ const RAW_PRESETS: [CoreModel; 16] = [
         oslk_reset: false,
         armv8: false,
         quirks: NO_QUIRKS,
-        bcr_wmask: 0,
-        bcr_keep: 0,
-        bcr_dup: 0,
-        wcr_wmask: 0,
-        vcr_wmask: 0,
-        dbgdidr_val: 0,
-        snap_features: 0,
-        snap_dscr: 0,
-        snap_prcr: 0,
+        derived: Derived::UNSET,
     },
     // ARM1176 r0p7: MIDR 0x410fb767 Q,B; DBGDIDR 0x15121xxx T (bit 12 = 1:
     // TrustZone); ID_DFR0 0x33 Q; 6/2/2 T, 6 BRPs B; v6.1; 4-byte BAS D.
@@ -303,15 +293,7 @@ const RAW_PRESETS: [CoreModel; 16] = [
         oslk_reset: false,
         armv8: false,
         quirks: NO_QUIRKS,
-        bcr_wmask: 0,
-        bcr_keep: 0,
-        bcr_dup: 0,
-        wcr_wmask: 0,
-        vcr_wmask: 0,
-        dbgdidr_val: 0,
-        snap_features: 0,
-        snap_dscr: 0,
-        snap_prcr: 0,
+        derived: Derived::UNSET,
     },
     // Cortex-A5 r0p1: MIDR 0x410fc051 B; version "not 0, not 4" B → v7-full
     // (3) decided; counts 3/2/1 decided (spec '?'); no OS lock decided;
@@ -339,15 +321,7 @@ const RAW_PRESETS: [CoreModel; 16] = [
         oslk_reset: false,
         armv8: false,
         quirks: NO_QUIRKS,
-        bcr_wmask: 0,
-        bcr_keep: 0,
-        bcr_dup: 0,
-        wcr_wmask: 0,
-        vcr_wmask: 0,
-        dbgdidr_val: 0,
-        snap_features: 0,
-        snap_dscr: 0,
-        snap_prcr: 0,
+        derived: Derived::UNSET,
     },
     // Cortex-A7 r0p5: MIDR 0x410fc075 Q, DBGDIDR 0x3515f005 Q, ID_DFR0
     // 0x02010555 Q, 6/4/2 Q,B, v7.1, 8-byte BAS Q,B, DBGDEVID 0x01110f13 Q,
@@ -381,15 +355,7 @@ const RAW_PRESETS: [CoreModel; 16] = [
         oslk_reset: false,
         armv8: false,
         quirks: NO_QUIRKS,
-        bcr_wmask: 0,
-        bcr_keep: 0,
-        bcr_dup: 0,
-        wcr_wmask: 0,
-        vcr_wmask: 0,
-        dbgdidr_val: 0,
-        snap_features: 0,
-        snap_dscr: 0,
-        snap_prcr: 0,
+        derived: Derived::UNSET,
     },
     // Cortex-A9 r2p10: MIDR 0x412fc09a B (i.MX6DL); Version 3 B,L (not
     // QEMU's 4); 6/4/2 T (DDI 0388F), 6 BRPs B; 4-byte BAS B; BCR MASK
@@ -420,15 +386,7 @@ const RAW_PRESETS: [CoreModel; 16] = [
             spd_on_wfi: false,
             erratum_764319: true,
         },
-        bcr_wmask: 0,
-        bcr_keep: 0,
-        bcr_dup: 0,
-        wcr_wmask: 0,
-        vcr_wmask: 0,
-        dbgdidr_val: 0,
-        snap_features: 0,
-        snap_dscr: 0,
-        snap_prcr: 0,
+        derived: Derived::UNSET,
     },
     // Cortex-A12 (RK3288): MIDR 0x410fc0d1 B; DBGDIDR [31:28]=3, [27:24]=5,
     // [19:16]=5 D; CTX 2 decided; 4-byte BAS B; DEVID as A7/A15 decided.
@@ -477,15 +435,7 @@ const RAW_PRESETS: [CoreModel; 16] = [
             spd_on_wfi: true,
             erratum_764319: false,
         },
-        bcr_wmask: 0,
-        bcr_keep: 0,
-        bcr_dup: 0,
-        wcr_wmask: 0,
-        vcr_wmask: 0,
-        dbgdidr_val: 0,
-        snap_features: 0,
-        snap_dscr: 0,
-        snap_prcr: 0,
+        derived: Derived::UNSET,
     },
     // Qualcomm Krait 400: MIDR 0x512f06f0 B (APQ8074); v7.1 B; 6/4 B, CTX 2
     // decided; 8-byte BAS B; OSLM 0b10 (v7.1 rule); no DBGBXVR (MSM) → no
@@ -514,15 +464,7 @@ const RAW_PRESETS: [CoreModel; 16] = [
         oslk_reset: true,
         armv8: false,
         quirks: NO_QUIRKS,
-        bcr_wmask: 0,
-        bcr_keep: 0,
-        bcr_dup: 0,
-        wcr_wmask: 0,
-        vcr_wmask: 0,
-        dbgdidr_val: 0,
-        snap_features: 0,
-        snap_dscr: 0,
-        snap_prcr: 0,
+        derived: Derived::UNSET,
     },
     // Krait 200 (MSM8960): part 0x04D B (FPSID); MIDR 0x511f04d0 decided;
     // otherwise as Krait 400 but with a 4-byte BAS decided (its boot log
@@ -550,15 +492,7 @@ const RAW_PRESETS: [CoreModel; 16] = [
         oslk_reset: true,
         armv8: false,
         quirks: NO_QUIRKS,
-        bcr_wmask: 0,
-        bcr_keep: 0,
-        bcr_dup: 0,
-        wcr_wmask: 0,
-        vcr_wmask: 0,
-        dbgdidr_val: 0,
-        snap_features: 0,
-        snap_dscr: 0,
-        snap_prcr: 0,
+        derived: Derived::UNSET,
     },
 ];
 
@@ -614,15 +548,7 @@ impl CoreModel {
                 oslk_reset: version.at_least_v7_1(),
                 armv8: v8,
                 quirks: NO_QUIRKS,
-                bcr_wmask: 0,
-                bcr_keep: 0,
-                bcr_dup: 0,
-                wcr_wmask: 0,
-                vcr_wmask: 0,
-                dbgdidr_val: 0,
-                snap_features: 0,
-                snap_dscr: 0,
-                snap_prcr: 0,
+                derived: Derived::UNSET,
             },
             explicit_devid: false,
         }
@@ -727,7 +653,7 @@ impl CoreModel {
     /// (spec §3.1) once, when the model is built.
     #[inline(always)]
     pub const fn dbgdidr(&self) -> u32 {
-        self.dbgdidr_val
+        self.derived.dbgdidr
     }
 
     /// [`CoreModel::dbgdidr`] from the fields: the one computation, run by
@@ -762,59 +688,59 @@ impl CoreModel {
     /// DBGBCRn writable bits (spec §3.3), precomputed.
     #[inline(always)]
     pub(crate) const fn bcr_wmask(&self) -> u32 {
-        self.bcr_wmask
+        self.derived.bcr_wmask
     }
     /// DBGBCRn value as stored after a write of `value`: masked and, from
     /// v7, with BAS\[3\] = BAS\[2\] and BAS\[1\] = BAS\[0\] (precomputed
     /// masks, no branch).
     #[inline(always)]
     pub(crate) const fn normalize_bcr(&self, value: u32) -> u32 {
-        (value & self.bcr_keep) | ((value & self.bcr_dup) << 1)
+        (value & self.derived.bcr_keep) | ((value & self.derived.bcr_dup) << 1)
     }
     /// DBGWCRn writable bits (spec §3.5), precomputed.
     #[inline(always)]
     pub(crate) const fn wcr_wmask(&self) -> u32 {
-        self.wcr_wmask
+        self.derived.wcr_wmask
     }
     /// DBGVCR writable bits (spec §3.7), precomputed.
     #[inline(always)]
     pub(crate) const fn vcr_wmask(&self) -> u32 {
-        self.vcr_wmask
+        self.derived.vcr_wmask
     }
 
     /// This model with the derived masks computed from its fields: the one
     /// computation, used by [`CoreModelBuilder::build`] and the presets.
     const fn with_masks(mut self) -> Self {
-        self.bcr_wmask = bcr_mask_formula(&self);
+        self.derived.bcr_wmask = bcr_mask_formula(&self);
         // From v7 a write stores BAS[3] = BAS[2], BAS[1] = BAS[0]: keep
         // BAS[2], BAS[0] and copy them one bit up (the BAS field, bits
         // [8:5], is always writable).
         let fold = !self.version.is_v6();
-        self.bcr_keep = self.bcr_wmask & if fold { !0x140 } else { u32::MAX };
-        self.bcr_dup = if fold { 0xA0 } else { 0 };
-        self.wcr_wmask = wcr_mask_formula(&self);
-        self.vcr_wmask = vcr_mask_formula(&self);
-        self.dbgdidr_val = self.dbgdidr_formula();
-        self.snap_features = crate::snapshot::model_features(&self);
-        self.snap_dscr = crate::snapshot::dscr_possible_bits(&self);
-        self.snap_prcr = crate::snapshot::prcr_possible_bits(&self);
+        self.derived.bcr_keep = self.derived.bcr_wmask & if fold { !0x140 } else { u32::MAX };
+        self.derived.bcr_dup = if fold { 0xA0 } else { 0 };
+        self.derived.wcr_wmask = wcr_mask_formula(&self);
+        self.derived.vcr_wmask = vcr_mask_formula(&self);
+        self.derived.dbgdidr = self.dbgdidr_formula();
+        self.derived.snap_features = crate::snapshot::model_features(&self);
+        self.derived.snap_dscr = crate::snapshot::dscr_possible_bits(&self);
+        self.derived.snap_prcr = crate::snapshot::prcr_possible_bits(&self);
         self
     }
 
     /// [`crate::snapshot::model_features`], precomputed.
     #[inline(always)]
     pub(crate) const fn snapshot_features(&self) -> u32 {
-        self.snap_features
+        self.derived.snap_features
     }
     /// The DBGDSCR bits a snapshot of this model may hold, precomputed.
     #[inline(always)]
     pub(crate) const fn snapshot_dscr_mask(&self) -> u32 {
-        self.snap_dscr
+        self.derived.snap_dscr
     }
     /// The DBGPRCR bits a snapshot of this model may hold, precomputed.
     #[inline(always)]
     pub(crate) const fn snapshot_prcr_mask(&self) -> u32 {
-        self.snap_prcr
+        self.derived.snap_prcr
     }
 
     /// Whether Linux's `get_debug_arch` reads DBGDIDR at all (MIDR
