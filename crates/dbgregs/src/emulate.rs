@@ -191,6 +191,7 @@ const fn is_pc(source: Source, r: Gpr) -> bool {
 
 #[inline(always)]
 fn undef(register: Option<DebugRegister>, reason: UndefReason) -> StepOutcome {
+    #[cfg(feature = "tracing")]
     if tracing::Level::TRACE <= tracing::level_filters::STATIC_MAX_LEVEL
         && tracing::Level::TRACE <= tracing::level_filters::LevelFilter::current()
     {
@@ -199,6 +200,7 @@ fn undef(register: Option<DebugRegister>, reason: UndefReason) -> StepOutcome {
     StepOutcome::Undefined { register, reason }
 }
 
+#[cfg(feature = "tracing")]
 #[cold]
 #[inline(never)]
 fn trace_undef(register: Option<DebugRegister>, reason: UndefReason) {

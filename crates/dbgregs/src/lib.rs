@@ -22,6 +22,13 @@
 //! The crate is `no_std` without its default `std` feature and never
 //! allocates.
 //!
+//! # Features
+//! * `std` (default): `std::error::Error` for the error types.
+//! * `tracing` (default): a `trace`-level `tracing` event per emulated access
+//!   and per Undefined outcome. Off, the crate does not depend on `tracing`
+//!   (whose core needs `alloc`), so it links into a bare-metal binary with no
+//!   global allocator; the emulation is the same either way.
+//!
 //! # Example
 //!
 //! A Cortex-A15 vCPU in SVC mode traps `MRC p14, 0, r0, c0, c0, 0`

@@ -670,7 +670,9 @@ pub(crate) fn write_inline(
 /// built, out of line, when it passes (the outcome travels as two
 /// scalars, so nothing is copied to memory on the fast path).
 #[inline(always)]
+#[cfg_attr(not(feature = "tracing"), allow(unused_variables))]
 fn trace_access(reg: DebugRegister, dir: Direction, value: u64, out: AccessOutcome) {
+    #[cfg(feature = "tracing")]
     if tracing::Level::TRACE <= tracing::level_filters::STATIC_MAX_LEVEL
         && tracing::Level::TRACE <= tracing::level_filters::LevelFilter::current()
     {
@@ -685,6 +687,7 @@ fn trace_access(reg: DebugRegister, dir: Direction, value: u64, out: AccessOutco
 }
 
 /// Every [`UndefReason`], in declaration order.
+#[cfg(feature = "tracing")]
 const UNDEF_REASONS: [UndefReason; 9] = [
     UndefReason::Unallocated,
     UndefReason::NotImplemented,
@@ -697,6 +700,7 @@ const UNDEF_REASONS: [UndefReason; 9] = [
     UndefReason::Unpredictable,
 ];
 
+#[cfg(feature = "tracing")]
 #[cold]
 #[inline(never)]
 fn trace_access_event(reg: DebugRegister, dir: Direction, value: u64, tag: u8, payload: u64) {
@@ -1057,6 +1061,7 @@ mod table_tests {
         }
     }
 
+    #[cfg(feature = "tracing")]
     #[test]
     fn undef_reasons_are_in_declaration_order() {
         for (i, r) in UNDEF_REASONS.iter().enumerate() {

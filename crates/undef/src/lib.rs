@@ -158,17 +158,29 @@
 //! BENCHMARKS.md has the measured cost of each.
 //!
 //! # Features
-//! * `std` (default): `std` support in `thiserror`/`tracing`; writers yield the thread
-//!   while waiting. Without it the crate is `no_std` + `alloc` and writers spin with
-//!   [`core::hint::spin_loop`].
-//!
-//! Every routed trap emits a `debug`-level `tracing` event with the CPU, the
-//! instruction and the hook name (or "no hook").
+//! * `std` (default): `std` support in `thiserror` (and in `tracing`, when that is
+//!   on); writers yield the thread while waiting. Without it the crate is `no_std` +
+//!   `alloc` and writers spin with [`core::hint::spin_loop`].
+//! * `tracing` (default): every routed trap emits a `debug`-level `tracing` event
+//!   with the CPU, the instruction and the hook name (or "no hook"). Off, the crate
+//!   does not depend on `tracing` at all (bare-metal builds: `tracing-core` needs
+//!   `alloc` and a global allocator); routing is the same either way.
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
 #[cfg(test)]
 extern crate std;
+
+/// A `debug`-level `tracing` event with the `tracing` feature, nothing without
+/// it (functions whose arguments only feed an event allow them unused then).
+#[cfg(feature = "tracing")]
+macro_rules! debug_event {
+    ($($arg:tt)*) => { tracing::debug!($($arg)*) };
+}
+#[cfg(not(feature = "tracing"))]
+macro_rules! debug_event {
+    ($($arg:tt)*) => {};
+}
 
 #[cfg(test)]
 mod tests {

@@ -325,14 +325,18 @@ impl Snapshot {
 /// themselves are emitted from `#[cold]` helpers, which check the callsite's interest.
 #[inline(always)]
 fn debug_possible() -> bool {
-    tracing::Level::DEBUG <= tracing::level_filters::STATIC_MAX_LEVEL
-        && tracing::Level::DEBUG <= tracing::level_filters::LevelFilter::current()
+    #[cfg(feature = "tracing")]
+    return tracing::Level::DEBUG <= tracing::level_filters::STATIC_MAX_LEVEL
+        && tracing::Level::DEBUG <= tracing::level_filters::LevelFilter::current();
+    #[cfg(not(feature = "tracing"))]
+    false
 }
 
 #[cold]
 #[inline(never)]
+#[cfg_attr(not(feature = "tracing"), allow(unused_variables))]
 fn trace_handled(cpu: u32, instr: u32, hook: &'static str, pc: u32) {
-    tracing::debug!(
+    debug_event!(
         cpu,
         instr = %format_args!("{instr:#010x}"),
         hook,
@@ -343,8 +347,9 @@ fn trace_handled(cpu: u32, instr: u32, hook: &'static str, pc: u32) {
 
 #[cold]
 #[inline(never)]
+#[cfg_attr(not(feature = "tracing"), allow(unused_variables))]
 fn trace_declined(cpu: u32, instr: u32, hook: &'static str) {
-    tracing::debug!(
+    debug_event!(
         cpu,
         instr = %format_args!("{instr:#010x}"),
         hook,
@@ -354,8 +359,9 @@ fn trace_declined(cpu: u32, instr: u32, hook: &'static str) {
 
 #[cold]
 #[inline(never)]
+#[cfg_attr(not(feature = "tracing"), allow(unused_variables))]
 fn trace_unhandled(cpu: u32, instr: u32, hook: &'static str) {
-    tracing::debug!(
+    debug_event!(
         cpu,
         instr = %format_args!("{instr:#010x}"),
         hook,
@@ -446,7 +452,7 @@ impl Inner {
         };
         self.hooks
             .replace(Snapshot::build(hooks, self.fallback), &writer);
-        tracing::debug!(hook = id.0, "undef hook unregistered");
+        debug_event!(hook = id.0, "undef hook unregistered");
     }
 }
 
@@ -504,7 +510,7 @@ impl UndefRouter {
             .hooks
             .replace(Snapshot::build(hooks, self.inner.fallback), &writer);
         drop(writer);
-        tracing::debug!(hook = id.0, name, "undef hook registered");
+        debug_event!(hook = id.0, name, "undef hook registered");
         HookGuard {
             router: Arc::clone(&self.inner),
             hook: HookRef { id, name },
@@ -928,12 +934,13 @@ fn route_qsbr_slow<O: Outcome>(
     route_in(&snap, frame, instr, size)
 }
 
+#[cfg_attr(not(feature = "tracing"), allow(unused_variables))]
 fn fetch_logged<M: InstructionMemory + ?Sized>(
     frame: &TrapFrame,
     mem: &M,
 ) -> Result<(u32, InstrSize), UndefError> {
     fetch_instruction(frame, mem).inspect_err(|e| {
-        tracing::debug!(
+        debug_event!(
             cpu = frame.cpu,
             pc = %format_args!("{:#010x}", frame.pc()),
             error = %e,

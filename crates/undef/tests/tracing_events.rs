@@ -1,5 +1,6 @@
 //! Every routed trap emits a `debug` event naming the CPU, the instruction and the hook
 //! (or "no hook").
+#![cfg(feature = "tracing")]
 #![allow(clippy::unwrap_used)]
 
 use std::fmt::Write as _;
