@@ -32,7 +32,11 @@ use cpuhp::{CallbackError, CpuId, State};
 use serde::Serialize;
 use undef::{HookResult, TrapFrame, UndefHook};
 
-use crate::machine::{KernelOops, Machine, PmEvent, PmNotifier, PmNotifierId, VcpuCtx};
+use crate::debug_arch as arch;
+pub use crate::debug_arch::debug_arch_supported;
+use crate::machine::{Machine, PmEvent, PmNotifier, PmNotifierId, VcpuCtx};
+use crate::oops::KernelOops;
+pub use crate::word::{mcr_word, mrc_word};
 
 /// The `tracing` target (and the kernel's `pr_fmt` prefix) of the driver's
 /// messages.
@@ -71,24 +75,6 @@ pub const EFAULT: i32 = 14;
 
 /// `ARM_CPU_PART_SCORPION`, compared with MIDR & 0xFF00FFF0.
 pub const SCORPION_PART: u32 = 0x5100_02d0;
-
-/// Debug architecture codes the driver distinguishes (DBGDIDR.Version).
-mod arch {
-    pub const V6: u8 = 1;
-    pub const V6_1: u8 = 2;
-    pub const V7_ECP14: u8 = 3;
-    pub const V7_1: u8 = 5;
-    pub const V8: u8 = 6;
-    pub const V8_1: u8 = 7;
-    pub const V8_2: u8 = 8;
-    pub const V8_4: u8 = 9;
-}
-
-/// Kernel `debug_arch_supported`: version 1..=3 or ≥ 5 (0 reserved, 4 = v7
-/// memory-mapped only).
-pub const fn debug_arch_supported(arch: u8) -> bool {
-    matches!(arch, 1..=3) || arch >= 5
-}
 
 /// Severity of a log line (the kernel's printk level).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -473,20 +459,6 @@ impl fmt::Debug for DriverCore {
             .field("err_mask", &self.err_mask.cpus())
             .finish_non_exhaustive()
     }
-}
-
-/// Build `MRC p14, 0, R<rt>, c<crn>, c<crm>, <opc2>` (A32, cond AL).
-pub const fn mrc_word(rt: u8, crn: u8, crm: u8, opc2: u8) -> u32 {
-    0xEE10_0E10
-        | ((crn as u32 & 0xF) << 16)
-        | ((rt as u32 & 0xF) << 12)
-        | ((opc2 as u32 & 7) << 5)
-        | (crm as u32 & 0xF)
-}
-
-/// Build `MCR p14, 0, R<rt>, c<crn>, c<crm>, <opc2>` (A32, cond AL).
-pub const fn mcr_word(rt: u8, crn: u8, crm: u8, opc2: u8) -> u32 {
-    mrc_word(rt, crn, crm, opc2) & !(1 << 20)
 }
 
 impl DriverCore {

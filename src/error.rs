@@ -138,7 +138,7 @@ pub enum DbgemuError {
     },
     /// Programming the debug registers took an undefined-instruction oops.
     #[error("debug register access oopsed: {0}")]
-    BpOops(crate::machine::KernelOops),
+    BpOops(crate::oops::KernelOops),
     /// A replay trace line that is not `<8-hex word> [0xVALUE]`.
     #[error("line {line}: `{text}`: {why}")]
     TraceLine {

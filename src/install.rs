@@ -55,23 +55,16 @@ use std::sync::Arc;
 use dbgregs::matching::{moe, DataAccess, DebugEvent, EventKind, InstructionFetch};
 use serde::Serialize;
 
+use crate::debug_arch as arch;
 use crate::driver::{DriverCore, HwBreakpoint, DSCR_MDBGEN};
 use crate::error::DbgemuError;
-use crate::machine::{KernelOops, Machine, VcpuCtx};
+use crate::machine::{Machine, VcpuCtx};
+use crate::oops::KernelOops;
 
 /// `TASK_SIZE` of a 3G/1G ARM kernel (`PAGE_OFFSET` 0xC000_0000 less
 /// 16 MiB for modules): addresses at or above it are kernel space.
 /// **Decision**: the spec gives no value; this is the default split.
 pub const TASK_SIZE: u32 = 0xBF00_0000;
-
-/// Debug architecture codes (DBGDIDR.Version) the install path
-/// distinguishes.
-mod arch {
-    pub const V7_ECP14: u8 = 3;
-    pub const V6_1: u8 = 2;
-    pub const V7_1: u8 = 5;
-    pub const V8: u8 = 6;
-}
 
 /// The kernel's `ARM_BREAKPOINT_PRIV` (PL1).
 pub const PRIV_KERNEL: u8 = 1;

@@ -43,12 +43,20 @@ pub use cpuhp;
 pub use dbgregs;
 pub use undef;
 
-pub mod demo;
-pub mod driver;
+pub mod debug_arch;
+pub mod oops;
+pub mod word;
+
 pub mod error;
-pub mod install;
+
 pub mod machine;
 
-pub use error::DbgemuError;
+pub mod driver;
+pub mod install;
 
+pub mod demo;
 pub mod replay;
+
+pub mod cli;
+
+pub use error::DbgemuError;

@@ -10,13 +10,13 @@
 use std::io::Write;
 use std::time::Instant;
 
-use dbgemu::dbgregs::model::CoreModel;
-use dbgemu::dbgregs::version::DebugVersion;
-use dbgemu::driver::{HwBreakpoint, InitOptions, InitResult};
-use dbgemu::machine::{
-    parse_cpu_list, Executor, Fault, FaultKind, KernelOops, Machine, MachineConfig,
-};
+use crate::driver::{HwBreakpoint, InitOptions, InitResult};
+use crate::machine::{Executor, Fault, FaultKind, KernelOops, Machine, MachineConfig};
+use dbgregs::model::CoreModel;
+use dbgregs::version::DebugVersion;
 use serde::Serialize;
+
+use super::args::parse_cpu_list;
 
 use super::CliResult;
 
@@ -111,7 +111,7 @@ struct BootReport {
     pm_cycled: Vec<PmReport>,
     oopses: Vec<KernelOops>,
     state_bytes: usize,
-    demo: Option<dbgemu::demo::DemoReport>,
+    demo: Option<crate::demo::DemoReport>,
 }
 
 fn install_log(json: bool) {
@@ -135,7 +135,7 @@ fn report(
     machine: &Machine,
     hw: &HwBreakpoint,
     cpus: &[usize],
-) -> Result<Vec<CpuReport>, dbgemu::DbgemuError> {
+) -> Result<Vec<CpuReport>, crate::DbgemuError> {
     let mut out = Vec::with_capacity(cpus.len());
     for &cpu in cpus {
         let v = machine.vcpu(cpu)?;
@@ -212,7 +212,7 @@ fn print_table(out: &mut impl Write, rows: &[CpuReport]) -> std::io::Result<()> 
 
 /// Runs `dbgemu boot`.
 pub fn run(args: BootArgs) -> CliResult {
-    let model: CoreModel = *CoreModel::preset(&args.cpu).map_err(dbgemu::DbgemuError::from)?;
+    let model: CoreModel = *CoreModel::preset(&args.cpu).map_err(crate::DbgemuError::from)?;
     let executor: Executor = args.executor.parse()?;
     let faults = args
         .faults
@@ -228,7 +228,7 @@ pub fn run(args: BootArgs) -> CliResult {
         None => Vec::new(),
     };
     if let Some(&cpu) = pm_cpus.iter().find(|&&c| c >= args.cpus) {
-        return Err(dbgemu::DbgemuError::NoSuchCpu {
+        return Err(crate::DbgemuError::NoSuchCpu {
             cpu,
             count: args.cpus,
         }
@@ -309,7 +309,7 @@ pub fn run(args: BootArgs) -> CliResult {
         print_table(&mut out, &table)?;
     }
     let demo = match args.demo {
-        true => Some(dbgemu::demo::run_demo(&machine, &hw)?),
+        true => Some(crate::demo::run_demo(&machine, &hw)?),
         false => None,
     };
     if let (Some(d), false) = (&demo, args.json) {

@@ -21,7 +21,7 @@
 
 use std::io::{self, BufRead, Write};
 
-use dbgemu::error::DbgemuError;
+use crate::error::DbgemuError;
 use dbgregs::decode::{decode_a32, decode_t32};
 use dbgregs::regmap::DebugRegister;
 

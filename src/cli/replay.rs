@@ -1,5 +1,5 @@
 //! `dbgemu replay`: run a trap trace against a fresh CPU of a core model
-//! (format: [`dbgemu::replay`]).
+//! (format: [`crate::replay`]).
 
 use std::io::Read as _;
 use std::path::PathBuf;
@@ -29,7 +29,7 @@ pub fn run(args: ReplayArgs) -> CliResult {
             s
         }
     };
-    let out = dbgemu::replay::replay(&args.cpu, &text)?;
+    let out = crate::replay::replay(&args.cpu, &text)?;
     print!("{out}");
     Ok(())
 }
