@@ -20,9 +20,9 @@ use dbgregs::matching::{AccessKind, DataAccess, InstructionFetch, Mode};
 use serde::Serialize;
 
 use crate::driver::HwBreakpoint;
-use crate::error::DbgemuError;
 use crate::install::{
     encode_ctrl_reg, BpType, BreakpointRequest, DebugException, HandlerAction, HwBreakpoints,
+    InstallError,
 };
 use crate::machine::Machine;
 
@@ -176,9 +176,9 @@ impl DemoReport {
 /// and the program still runs.
 ///
 /// # Errors
-/// [`DbgemuError::BpOops`] if a debug register access oopses, and the
+/// [`InstallError::BpOops`] if a debug register access oopses, and the
 /// install-path errors of a step-over re-install.
-pub fn run_demo(machine: &Arc<Machine>, driver: &HwBreakpoint) -> Result<DemoReport, DbgemuError> {
+pub fn run_demo(machine: &Arc<Machine>, driver: &HwBreakpoint) -> Result<DemoReport, InstallError> {
     let mut bps = HwBreakpoints::new(machine, driver);
     // Step-over needs mismatch breakpoints (debug v7+).
     let step = driver.result().debug_arch >= 3;

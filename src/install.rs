@@ -57,8 +57,7 @@ use serde::Serialize;
 
 use crate::debug_arch as arch;
 use crate::driver::{DriverCore, HwBreakpoint, DSCR_MDBGEN};
-use crate::error::DbgemuError;
-use crate::machine::{Machine, VcpuCtx};
+use crate::machine::{Machine, MachineError, VcpuCtx};
 use crate::oops::KernelOops;
 
 /// `TASK_SIZE` of a 3G/1G ARM kernel (`PAGE_OFFSET` 0xC000_0000 less
@@ -232,15 +231,15 @@ pub const fn in_kernel_space(address: u32, len: u8) -> bool {
 /// the control register (see the module documentation for the rules).
 ///
 /// # Errors
-/// [`DbgemuError::BpBadLength`], [`DbgemuError::BpMisaligned`],
-/// [`DbgemuError::BpStepUnsupported`].
+/// [`InstallError::BpBadLength`], [`InstallError::BpMisaligned`],
+/// [`InstallError::BpStepUnsupported`].
 pub fn parse(
     req: &BreakpointRequest,
     debug_arch: u8,
     max_watchpoint_len: u8,
-) -> Result<ArchBreakpoint, DbgemuError> {
+) -> Result<ArchBreakpoint, InstallError> {
     let kind = req.bp_type.unit();
-    let bad_len = |reason| DbgemuError::BpBadLength {
+    let bad_len = |reason| InstallError::BpBadLength {
         kind,
         len: req.len,
         reason,
@@ -269,7 +268,7 @@ pub fn parse(
     }
     let align_mask: u32 = if req.len == 8 { 7 } else { 3 };
     let offset = req.address & align_mask;
-    let misaligned = |reason| DbgemuError::BpMisaligned {
+    let misaligned = |reason| InstallError::BpMisaligned {
         kind,
         address: req.address,
         len: req.len,
@@ -292,7 +291,7 @@ pub fn parse(
         ));
     }
     if req.step_over {
-        let refuse = |reason| DbgemuError::BpStepUnsupported {
+        let refuse = |reason| InstallError::BpStepUnsupported {
             kind,
             address: req.address,
             reason,
@@ -487,18 +486,18 @@ impl HwBreakpoints {
     /// nothing is installed.
     ///
     /// # Errors
-    /// The [`parse`] errors, [`DbgemuError::NoSuchCpu`],
-    /// [`DbgemuError::BpNoMonitorMode`], [`DbgemuError::BpNoSlot`],
-    /// [`DbgemuError::BpOops`].
+    /// The [`parse`] errors, [`MachineError::NoSuchCpu`] (as [`InstallError::Machine`]),
+    /// [`InstallError::BpNoMonitorMode`], [`InstallError::BpNoSlot`],
+    /// [`InstallError::BpOops`].
     pub fn register(
         &mut self,
         cpu: usize,
         req: &BreakpointRequest,
-    ) -> Result<BpHandle, DbgemuError> {
+    ) -> Result<BpHandle, InstallError> {
         let bp = parse(req, self.core.debug_arch(), self.max_watchpoint_len)?;
         let dscr = self.mrc(cpu, 0, 1, 0)?;
         if dscr & DSCR_MDBGEN == 0 {
-            return Err(DbgemuError::BpNoMonitorMode { cpu });
+            return Err(InstallError::BpNoMonitorMode { cpu });
         }
         let handle = BpHandle(self.events.len());
         self.events.push(Some(Installed { cpu, bp }));
@@ -513,26 +512,26 @@ impl HwBreakpoints {
     /// the mismatch breakpoint is the one removed) and forgets it.
     ///
     /// # Errors
-    /// [`DbgemuError::BpUnknownHandle`], [`DbgemuError::BpOops`].
-    pub fn unregister(&mut self, handle: BpHandle) -> Result<(), DbgemuError> {
+    /// [`InstallError::BpUnknownHandle`], [`InstallError::BpOops`].
+    pub fn unregister(&mut self, handle: BpHandle) -> Result<(), InstallError> {
         if self.get(handle).is_none() {
-            return Err(DbgemuError::BpUnknownHandle { handle: handle.0 });
+            return Err(InstallError::BpUnknownHandle { handle: handle.0 });
         }
         self.uninstall(handle)?;
         self.events[handle.0] = None;
         Ok(())
     }
 
-    fn installed(&self, handle: BpHandle) -> Result<Installed, DbgemuError> {
+    fn installed(&self, handle: BpHandle) -> Result<Installed, InstallError> {
         self.events
             .get(handle.0)
             .copied()
             .flatten()
-            .ok_or(DbgemuError::BpUnknownHandle { handle: handle.0 })
+            .ok_or(InstallError::BpUnknownHandle { handle: handle.0 })
     }
 
     /// `arch_install_hw_breakpoint`.
-    fn install(&mut self, handle: BpHandle) -> Result<(), DbgemuError> {
+    fn install(&mut self, handle: BpHandle) -> Result<(), InstallError> {
         let Installed { cpu, bp } = self.installed(handle)?;
         let watch = bp.request.bp_type.is_watchpoint();
         let (count, kind) = if watch {
@@ -540,10 +539,13 @@ impl HwBreakpoints {
         } else {
             (self.core.core_num_brps(), "breakpoint")
         };
-        let slots = self.cpus.get_mut(cpu).ok_or(DbgemuError::NoSuchCpu {
-            cpu,
-            count: self.machine.cpus(),
-        })?;
+        let slots =
+            self.cpus
+                .get_mut(cpu)
+                .ok_or(InstallError::Machine(MachineError::NoSuchCpu {
+                    cpu,
+                    count: self.machine.cpus(),
+                }))?;
         let arr = if watch {
             &mut slots.wp_on_reg
         } else {
@@ -553,7 +555,7 @@ impl HwBreakpoints {
             .iter()
             .position(Option::is_none)
         else {
-            return Err(DbgemuError::BpNoSlot { cpu, kind, count });
+            return Err(InstallError::BpNoSlot { cpu, kind, count });
         };
         arr[i] = Some(handle);
         let (mut index, mut val_op, mut ctrl_op) = (i as u8, BVR, BCR);
@@ -590,7 +592,7 @@ impl HwBreakpoints {
     }
 
     /// `arch_uninstall_hw_breakpoint`.
-    fn uninstall(&mut self, handle: BpHandle) -> Result<(), DbgemuError> {
+    fn uninstall(&mut self, handle: BpHandle) -> Result<(), InstallError> {
         let Installed { cpu, bp } = self.installed(handle)?;
         let watch = bp.request.bp_type.is_watchpoint();
         let Some(i) = self.free_slot(cpu, handle) else {
@@ -599,7 +601,7 @@ impl HwBreakpoints {
             } else {
                 self.core.core_num_brps()
             };
-            return Err(DbgemuError::BpNoSlot {
+            return Err(InstallError::BpNoSlot {
                 cpu,
                 kind: bp.request.bp_type.unit(),
                 count,
@@ -625,7 +627,7 @@ impl HwBreakpoints {
         &mut self,
         handle: BpHandle,
         addr: u32,
-    ) -> Result<HandlerAction, DbgemuError> {
+    ) -> Result<HandlerAction, InstallError> {
         self.uninstall(handle)?;
         self.with_bp(handle, |bp| {
             bp.step_ctrl = CtrlReg {
@@ -654,7 +656,7 @@ impl HwBreakpoints {
 
     /// `disable_single_step`: uninstall (removing the mismatch breakpoint),
     /// switch back, install.
-    fn disable_single_step(&mut self, handle: BpHandle) -> Result<HandlerAction, DbgemuError> {
+    fn disable_single_step(&mut self, handle: BpHandle) -> Result<HandlerAction, InstallError> {
         self.uninstall(handle)?;
         self.with_bp(handle, |bp| bp.step_ctrl.enabled = false);
         self.install(handle)?;
@@ -664,11 +666,11 @@ impl HwBreakpoints {
         })
     }
 
-    fn mcr(&self, cpu: usize, crm: u8, opc2: u8, value: u32) -> Result<(), DbgemuError> {
+    fn mcr(&self, cpu: usize, crm: u8, opc2: u8, value: u32) -> Result<(), InstallError> {
         self.on_cpu(cpu, |ctx| ctx.mcr(0, 0, crm, opc2, value))
     }
 
-    fn mrc(&self, cpu: usize, crn: u8, crm: u8, opc2: u8) -> Result<u32, DbgemuError> {
+    fn mrc(&self, cpu: usize, crn: u8, crm: u8, opc2: u8) -> Result<u32, InstallError> {
         self.on_cpu(cpu, |ctx| ctx.mrc(0, crn, crm, opc2))
     }
 
@@ -676,10 +678,10 @@ impl HwBreakpoints {
         &self,
         cpu: usize,
         f: impl FnOnce(&mut VcpuCtx<'_>) -> Result<R, KernelOops>,
-    ) -> Result<R, DbgemuError> {
+    ) -> Result<R, InstallError> {
         self.machine.with_vcpu(cpu, f)?.map_err(|oops| {
             self.machine.record_oops(oops.clone());
-            DbgemuError::BpOops(oops)
+            InstallError::BpOops(oops)
         })
     }
 
@@ -688,13 +690,13 @@ impl HwBreakpoints {
     /// exception handler runs. `None`: no breakpoint fired.
     ///
     /// # Errors
-    /// [`DbgemuError::NoSuchCpu`], [`DbgemuError::BpOops`] (and the
+    /// [`MachineError::NoSuchCpu`] (as [`InstallError::Machine`]), [`InstallError::BpOops`] (and the
     /// install errors of a step-over re-install).
     pub fn fetch(
         &mut self,
         cpu: usize,
         fetch: &InstructionFetch,
-    ) -> Result<Option<DebugException>, DbgemuError> {
+    ) -> Result<Option<DebugException>, InstallError> {
         let event = self.machine.with_vcpu_mut(cpu, |v| {
             let (model, debug) = v.debug_mut();
             debug.on_instruction(model, fetch)
@@ -715,7 +717,7 @@ impl HwBreakpoints {
         &mut self,
         cpu: usize,
         access: &DataAccess,
-    ) -> Result<Option<DebugException>, DbgemuError> {
+    ) -> Result<Option<DebugException>, InstallError> {
         let event = self.machine.with_vcpu_mut(cpu, |v| {
             let (model, debug) = v.debug_mut();
             debug.on_data_access(model, access)
@@ -735,7 +737,7 @@ impl HwBreakpoints {
         event: &DebugEvent,
         pc: u32,
         access: Option<&DataAccess>,
-    ) -> Result<DebugException, DbgemuError> {
+    ) -> Result<DebugException, InstallError> {
         let dscr = self.mrc(cpu, 0, 1, 0)?;
         let moe_read = ((dscr >> 2) & 0xF) as u8;
         let arch_code = self.core.debug_arch();
@@ -809,7 +811,7 @@ impl HwBreakpoints {
         cpu: usize,
         addr: u32,
         actions: &mut Vec<HandlerAction>,
-    ) -> Result<(), DbgemuError> {
+    ) -> Result<(), InstallError> {
         for (i, handle) in self.handles_on(cpu, false) {
             let bp = self.installed(handle)?.bp;
             let val = self.mrc(cpu, 0, i, BVR)?;
@@ -849,7 +851,7 @@ impl HwBreakpoints {
         event: &DebugEvent,
         access: &DataAccess,
         actions: &mut Vec<HandlerAction>,
-    ) -> Result<(), DbgemuError> {
+    ) -> Result<(), InstallError> {
         let arch_code = self.core.debug_arch();
         let mut hits: Vec<(u8, BpHandle, u32)> = Vec::new();
         if arch_code < arch::V7_1 {
@@ -913,6 +915,87 @@ fn distance(addr: u32, val: u32, len: u8) -> u32 {
     }
 }
 
+/// An error registering, unregistering or handling a breakpoint or
+/// watchpoint.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InstallError {
+    /// A breakpoint or watchpoint length the core or the kernel's control
+    /// register encoding cannot express (the kernel's `-EINVAL`).
+    #[error("{kind} length {len} is not supported: {reason}")]
+    BpBadLength {
+        /// `"breakpoint"` or `"watchpoint"`.
+        kind: &'static str,
+        /// The length asked for, in bytes.
+        len: u8,
+        /// Why not.
+        reason: &'static str,
+    },
+    /// A breakpoint or watchpoint address whose offset within the aligned
+    /// word (doubleword for 8 bytes) the length cannot start at (`-EINVAL`).
+    #[error("{kind} at {address:#010x} with length {len} is misaligned: {reason}")]
+    BpMisaligned {
+        /// `"breakpoint"` or `"watchpoint"`.
+        kind: &'static str,
+        /// The address asked for.
+        address: u32,
+        /// The length asked for.
+        len: u8,
+        /// Why not.
+        reason: &'static str,
+    },
+    /// A step-over (default overflow handler) breakpoint or watchpoint the
+    /// kernel's stepping mechanism cannot serve (`-EINVAL` / `-EPERM`).
+    #[error("cannot step over a {kind} at {address:#010x}: {reason}")]
+    BpStepUnsupported {
+        /// `"breakpoint"` or `"watchpoint"`.
+        kind: &'static str,
+        /// The address asked for.
+        address: u32,
+        /// Why not.
+        reason: &'static str,
+    },
+    /// Every slot of the kind is in use on that CPU, or the driver has none
+    /// (after a failed init): "Can't find any breakpoint slot" (`-EBUSY`).
+    #[error("Can't find any breakpoint slot: CPU {cpu} has {count} {kind} slot(s), none free")]
+    BpNoSlot {
+        /// The CPU.
+        cpu: usize,
+        /// `"breakpoint"` or `"watchpoint"`.
+        kind: &'static str,
+        /// The driver's slot count (`core_num_brps` / `core_num_wrps`).
+        count: u8,
+    },
+    /// The CPU is not in monitor debug mode (`-ENODEV`).
+    #[error("CPU {cpu} is not in monitor debug mode (DBGDSCR.MDBGen is clear)")]
+    BpNoMonitorMode {
+        /// The CPU.
+        cpu: usize,
+    },
+    /// A breakpoint handle that names nothing installed.
+    #[error("no breakpoint or watchpoint is installed with handle {handle}")]
+    BpUnknownHandle {
+        /// The handle given.
+        handle: usize,
+    },
+    /// Programming the debug registers took an undefined-instruction oops.
+    #[error("debug register access oopsed: {0}")]
+    BpOops(#[source] crate::oops::KernelOops),
+    /// A replay trace line that is not `<8-hex word> [0xVALUE]`.
+    #[error("line {line}: `{text}`: {why}")]
+    TraceLine {
+        /// 1-based line number.
+        line: usize,
+        /// The line as given.
+        text: String,
+        /// What is wrong with it.
+        why: &'static str,
+    },
+    /// A CPU the machine does not have.
+    #[error(transparent)]
+    Machine(#[from] crate::machine::MachineError),
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -930,7 +1013,7 @@ mod tests {
             5,
             8,
         );
-        let enc = |r: Result<ArchBreakpoint, DbgemuError>| r.map(|b| encode_ctrl_reg(b.ctrl));
+        let enc = |r: Result<ArchBreakpoint, InstallError>| r.map(|b| encode_ctrl_reg(b.ctrl));
         assert_eq!(enc(user_exec), Ok(0x1E5));
         assert_eq!(enc(k_store), Ok(0x1F7));
         assert_eq!(enc(k_rw8), Ok(0x1FFF));

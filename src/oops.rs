@@ -29,3 +29,5 @@ impl fmt::Display for KernelOops {
         )
     }
 }
+
+impl std::error::Error for KernelOops {}

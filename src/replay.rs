@@ -33,8 +33,6 @@ use dbgregs::emulate::{step_access, SimpleGuest, StepOutcome};
 use dbgregs::model::CoreModel;
 use dbgregs::state::{DebugState, UnknownFill};
 
-use crate::error::DbgemuError;
-
 /// One parsed trace line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TraceLine {
@@ -60,9 +58,9 @@ fn parse_hex(s: &str, max_digits: usize) -> Option<u64> {
 /// Parses and checks a whole trace.
 ///
 /// # Errors
-/// [`DbgemuError::TraceLine`] or [`DbgemuError::TraceNotCp14`] for the first bad
+/// [`ReplayError::TraceLine`] or [`ReplayError::TraceNotCp14`] for the first bad
 /// line.
-pub fn parse_trace(text: &str) -> Result<Vec<TraceLine>, DbgemuError> {
+pub fn parse_trace(text: &str) -> Result<Vec<TraceLine>, ReplayError> {
     let mut out = Vec::new();
     for (i, raw) in text.lines().enumerate() {
         let line = i + 1;
@@ -70,7 +68,7 @@ pub fn parse_trace(text: &str) -> Result<Vec<TraceLine>, DbgemuError> {
         if body.is_empty() {
             continue;
         }
-        let bad = |why| DbgemuError::TraceLine {
+        let bad = |why| ReplayError::TraceLine {
             line,
             text: raw.to_string(),
             why,
@@ -94,7 +92,7 @@ pub fn parse_trace(text: &str) -> Result<Vec<TraceLine>, DbgemuError> {
             return Err(bad("unexpected text after the value"));
         }
         if decode_a32(word).is_none() {
-            return Err(DbgemuError::TraceNotCp14 {
+            return Err(ReplayError::TraceNotCp14 {
                 line,
                 text: raw.to_string(),
                 word,
@@ -149,10 +147,39 @@ pub fn run_lines(model: &CoreModel, lines: &[TraceLine]) -> String {
 /// # Errors
 /// An unknown model, or the first malformed / non-CP14 line; nothing runs
 /// then.
-pub fn replay(model_name: &str, text: &str) -> Result<String, DbgemuError> {
+pub fn replay(model_name: &str, text: &str) -> Result<String, ReplayError> {
     let model = CoreModel::preset(model_name)?;
     let lines = parse_trace(text)?;
     Ok(run_lines(model, &lines))
+}
+
+/// A replay trace or model name that is wrong; nothing ran.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReplayError {
+    /// A replay trace line that is not `<8-hex word> [0xVALUE]`.
+    #[error("line {line}: `{text}`: {why}")]
+    TraceLine {
+        /// 1-based line number.
+        line: usize,
+        /// The line as given.
+        text: String,
+        /// What is wrong with it.
+        why: &'static str,
+    },
+    /// A replay trace word that is no CP14 access.
+    #[error("line {line}: `{text}`: {word:#010x} is not a CP14 access")]
+    TraceNotCp14 {
+        /// 1-based line number.
+        line: usize,
+        /// The line as given.
+        text: String,
+        /// The word.
+        word: u32,
+    },
+    /// The model name is no preset.
+    #[error(transparent)]
+    Model(#[from] dbgregs::error::DbgRegsError),
 }
 
 #[cfg(test)]
@@ -190,12 +217,12 @@ mod tests {
             ("ee100e10 0x\n", 1),
         ] {
             match parse_trace(t) {
-                Err(DbgemuError::TraceLine { line, .. }) => assert_eq!(line, n, "{t}"),
+                Err(ReplayError::TraceLine { line, .. }) => assert_eq!(line, n, "{t}"),
                 other => panic!("{t:?}: {other:?}"),
             }
         }
         let e = parse_trace("\nee100f10\n");
-        assert!(matches!(e, Err(DbgemuError::TraceNotCp14 { line: 2, .. })));
+        assert!(matches!(e, Err(ReplayError::TraceNotCp14 { line: 2, .. })));
         assert!(replay("nope", "").is_err());
     }
 

@@ -13,8 +13,8 @@ use std::sync::{Arc, Mutex};
 
 use dbgemu::dbgregs::model::{CoreModel, OsLockModel};
 use dbgemu::driver::{HwBreakpoint, InitOptions, InitWindow, SetupOutcome};
+use dbgemu::machine::MachineError;
 use dbgemu::machine::{Executor, Fault, FaultKind, Machine, MachineConfig};
-use dbgemu::DbgemuError;
 
 fn preset(name: &str) -> CoreModel {
     *CoreModel::preset(name).unwrap()
@@ -223,7 +223,7 @@ fn faults_a_model_cannot_have_are_typed_errors() {
     assert!(
         matches!(
             e,
-            DbgemuError::FaultNotApplicable {
+            MachineError::FaultNotApplicable {
                 kind: "double-lock",
                 cpu: 1,
                 ..
@@ -245,15 +245,15 @@ fn faults_a_model_cannot_have_are_typed_errors() {
     }];
     assert_eq!(
         Machine::new(cfg).unwrap_err(),
-        DbgemuError::NoSuchCpu { cpu: 4, count: 4 }
+        MachineError::NoSuchCpu { cpu: 4, count: 4 }
     );
     let mut cfg = MachineConfig::new(preset("cortex-a15"), 4);
     cfg.offline = vec![0];
-    assert_eq!(Machine::new(cfg).unwrap_err(), DbgemuError::BootCpuOffline);
+    assert_eq!(Machine::new(cfg).unwrap_err(), MachineError::BootCpuOffline);
     let cfg = MachineConfig::new(preset("cortex-a15"), 0);
     assert!(matches!(
         Machine::new(cfg).unwrap_err(),
-        DbgemuError::BadCpuCount { count: 0, .. }
+        MachineError::BadCpuCount { count: 0, .. }
     ));
 }
 
@@ -265,9 +265,9 @@ fn race(
     hold_lock: bool,
     faults: &[(usize, FaultKind)],
     executor: Executor,
-) -> (Arc<Machine>, HwBreakpoint, usize, Result<(), DbgemuError>) {
+) -> (Arc<Machine>, HwBreakpoint, usize, Result<(), MachineError>) {
     let m = machine(preset("cortex-a15"), faults, &[3], executor);
-    let (done_tx, done_rx) = mpsc::channel::<Result<(), DbgemuError>>();
+    let (done_tx, done_rx) = mpsc::channel::<Result<(), MachineError>>();
     let hooks_seen = Arc::new(Mutex::new(usize::MAX));
     let requester: Arc<Mutex<Option<std::thread::JoinHandle<()>>>> = Arc::new(Mutex::new(None));
     let window = {

@@ -10,9 +10,9 @@ use std::sync::Arc;
 use dbgemu::dbgregs::matching::{AccessKind, DataAccess, InstructionFetch, Mode};
 use dbgemu::dbgregs::model::CoreModel;
 use dbgemu::driver::{mcr_word, HwBreakpoint, InitOptions};
+use dbgemu::install::InstallError;
 use dbgemu::install::{BpHandle, BpType, BreakpointRequest, HandlerAction, HwBreakpoints};
 use dbgemu::machine::{FaultKind, Machine, MachineConfig};
-use dbgemu::DbgemuError;
 
 fn boot(model: &str, faults: &[(usize, FaultKind)]) -> (Arc<Machine>, HwBreakpoint, HwBreakpoints) {
     let mut cfg = MachineConfig::new(*CoreModel::preset(model).unwrap(), 2);
@@ -132,7 +132,7 @@ fn slots_fill_from_index_0_and_run_out() {
         .unwrap_err();
     assert_eq!(
         err,
-        DbgemuError::BpNoSlot {
+        InstallError::BpNoSlot {
             cpu: 1,
             kind: "breakpoint",
             count: 5
@@ -157,7 +157,7 @@ fn slots_fill_from_index_0_and_run_out() {
     assert_eq!(pair(&m, 1, 2), (0x9000, 0x3 << 5 | 2 << 1 | 1, 0, 0));
     assert_eq!(
         bps.unregister(BpHandle(99)),
-        Err(DbgemuError::BpUnknownHandle { handle: 99 })
+        Err(InstallError::BpUnknownHandle { handle: 99 })
     );
     bps.unregister(handles[2]).unwrap_err();
 }
@@ -170,7 +170,7 @@ fn one_watchpoint_before_v7_1() {
         .unwrap();
     assert_eq!(
         bps.register(0, &BreakpointRequest::watch(0x3000, 4, BpType::Store)),
-        Err(DbgemuError::BpNoSlot {
+        Err(InstallError::BpNoSlot {
             cpu: 0,
             kind: "watchpoint",
             count: 1
@@ -189,7 +189,7 @@ fn a_failed_init_leaves_no_slot() {
     ] {
         let err = bps.register(0, &req).unwrap_err();
         assert!(
-            matches!(err, DbgemuError::BpNoSlot { count: 0, .. }),
+            matches!(err, InstallError::BpNoSlot { count: 0, .. }),
             "{err}"
         );
     }
@@ -210,7 +210,7 @@ fn lengths_and_alignments_the_core_cannot_express_are_refused() {
     for req in bad_len {
         let err = bps.register(0, &req).unwrap_err();
         assert!(
-            matches!(err, DbgemuError::BpBadLength { .. }),
+            matches!(err, InstallError::BpBadLength { .. }),
             "{req:?}: {err}"
         );
     }
@@ -224,7 +224,7 @@ fn lengths_and_alignments_the_core_cannot_express_are_refused() {
     for req in misaligned {
         let err = bps.register(0, &req).unwrap_err();
         assert!(
-            matches!(err, DbgemuError::BpMisaligned { .. }),
+            matches!(err, InstallError::BpMisaligned { .. }),
             "{req:?}: {err}"
         );
     }
@@ -234,7 +234,7 @@ fn lengths_and_alignments_the_core_cannot_express_are_refused() {
     let err = bps15
         .register(0, &BreakpointRequest::watch(0x1004, 8, BpType::Load))
         .unwrap_err();
-    assert!(matches!(err, DbgemuError::BpMisaligned { .. }), "{err}");
+    assert!(matches!(err, InstallError::BpMisaligned { .. }), "{err}");
     // A Thumb breakpoint at the second halfword is fine.
     let h = bps15
         .register(0, &BreakpointRequest::execute(0x1002, 2))
@@ -250,7 +250,7 @@ fn monitor_mode_off_is_refused() {
         .unwrap(); // DSCRext
     assert_eq!(
         bps.register(1, &BreakpointRequest::execute(0x1000, 4)),
-        Err(DbgemuError::BpNoMonitorMode { cpu: 1 })
+        Err(InstallError::BpNoMonitorMode { cpu: 1 })
     );
     assert!(bps
         .register(0, &BreakpointRequest::execute(0x1000, 4))
@@ -264,7 +264,7 @@ fn step_over_refusals() {
         .register(0, &BreakpointRequest::execute(0x1000, 4).stepping_over())
         .unwrap_err();
     assert!(
-        matches!(err, DbgemuError::BpStepUnsupported { .. }),
+        matches!(err, InstallError::BpStepUnsupported { .. }),
         "{err}"
     );
     let (_m, _hw, mut a9) = boot("cortex-a9", &[]);
@@ -274,7 +274,7 @@ fn step_over_refusals() {
     ] {
         let err = a9.register(0, &req).unwrap_err();
         assert!(
-            matches!(err, DbgemuError::BpStepUnsupported { .. }),
+            matches!(err, InstallError::BpStepUnsupported { .. }),
             "{err}"
         );
     }

@@ -4,29 +4,29 @@
 
 use std::str::FromStr;
 
-use crate::error::DbgemuError;
+use super::error::CliError;
 use crate::machine::{Executor, Fault, FaultKind, MAX_CPUS};
 
 impl FromStr for FaultKind {
-    type Err = DbgemuError;
+    type Err = CliError;
 
-    fn from_str(s: &str) -> Result<FaultKind, DbgemuError> {
+    fn from_str(s: &str) -> Result<FaultKind, CliError> {
         FaultKind::ALL
             .into_iter()
             .find(|k| k.name().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| DbgemuError::UnknownFault {
+            .ok_or_else(|| CliError::UnknownFault {
                 kind: s.to_string(),
             })
     }
 }
 
 impl FromStr for Fault {
-    type Err = DbgemuError;
+    type Err = CliError;
 
     /// Parses `CPU:KIND`, e.g. `2:swenable-low`. The CPU's range is checked
     /// by [`Machine::new`].
-    fn from_str(s: &str) -> Result<Fault, DbgemuError> {
-        let malformed = || DbgemuError::MalformedFault {
+    fn from_str(s: &str) -> Result<Fault, CliError> {
+        let malformed = || CliError::MalformedFault {
             spec: s.to_string(),
         };
         let (cpu, kind) = s.split_once(':').ok_or_else(malformed)?;
@@ -42,10 +42,10 @@ impl FromStr for Fault {
 /// (`2,3`, `2-3`, `1,4-6`). Duplicates are merged; the result is ascending.
 ///
 /// # Errors
-/// [`DbgemuError::MalformedCpuList`] for anything else (empty items, a
+/// [`CliError::MalformedCpuList`] for anything else (empty items, a
 /// reversed range, a non-number).
-pub fn parse_cpu_list(list: &str) -> Result<Vec<usize>, DbgemuError> {
-    let bad = |reason: &str| DbgemuError::MalformedCpuList {
+pub fn parse_cpu_list(list: &str) -> Result<Vec<usize>, CliError> {
+    let bad = |reason: &str| CliError::MalformedCpuList {
         list: list.to_string(),
         reason: reason.to_string(),
     };
@@ -82,13 +82,13 @@ pub fn parse_cpu_list(list: &str) -> Result<Vec<usize>, DbgemuError> {
 }
 
 impl FromStr for Executor {
-    type Err = DbgemuError;
+    type Err = CliError;
 
-    fn from_str(s: &str) -> Result<Executor, DbgemuError> {
+    fn from_str(s: &str) -> Result<Executor, CliError> {
         match s.trim().to_ascii_lowercase().as_str() {
             "inline" => Ok(Executor::Inline),
             "threads" | "thread-per-cpu" => Ok(Executor::Threads),
-            _ => Err(DbgemuError::UnknownExecutor {
+            _ => Err(CliError::UnknownExecutor {
                 name: s.to_string(),
             }),
         }
@@ -106,10 +106,7 @@ mod tests {
         assert_eq!(parse_cpu_list("5, 1-3,2").ok(), Some(vec![1, 2, 3, 5]));
         for bad in ["", "1,", "a", "3-1", "1-", "-2", "1--2"] {
             assert!(
-                matches!(
-                    parse_cpu_list(bad),
-                    Err(DbgemuError::MalformedCpuList { .. })
-                ),
+                matches!(parse_cpu_list(bad), Err(CliError::MalformedCpuList { .. })),
                 "{bad:?}"
             );
         }
@@ -129,15 +126,15 @@ mod tests {
         }
         assert!(matches!(
             "2:melted".parse::<Fault>(),
-            Err(DbgemuError::UnknownFault { .. })
+            Err(CliError::UnknownFault { .. })
         ));
         assert!(matches!(
             "x:double-lock".parse::<Fault>(),
-            Err(DbgemuError::MalformedFault { .. })
+            Err(CliError::MalformedFault { .. })
         ));
         assert!(matches!(
             "double-lock".parse::<Fault>(),
-            Err(DbgemuError::MalformedFault { .. })
+            Err(CliError::MalformedFault { .. })
         ));
     }
 }

@@ -228,7 +228,7 @@ pub fn run(args: BootArgs) -> CliResult {
         None => Vec::new(),
     };
     if let Some(&cpu) = pm_cpus.iter().find(|&&c| c >= args.cpus) {
-        return Err(crate::DbgemuError::NoSuchCpu {
+        return Err(super::error::CliError::NoSuchCpu {
             cpu,
             count: args.cpus,
         }

@@ -21,7 +21,7 @@
 
 use std::io::{self, BufRead, Write};
 
-use crate::error::DbgemuError;
+use super::error::CliError;
 use dbgregs::decode::{decode_a32, decode_t32};
 use dbgregs::regmap::DebugRegister;
 
@@ -82,7 +82,7 @@ pub fn run(args: DecodeArgs) -> CliResult {
         .iter()
         .enumerate()
         .map(|(i, text)| {
-            parse_word(text).ok_or_else(|| DbgemuError::WordArgument {
+            parse_word(text).ok_or_else(|| CliError::WordArgument {
                 text: text.clone(),
                 index: i + 1,
             })
@@ -97,14 +97,14 @@ pub fn run(args: DecodeArgs) -> CliResult {
 
 /// Decodes `input` line by line into `out`, stopping at the first malformed
 /// line.
-fn decode_lines(input: impl BufRead, out: &mut impl Write, thumb: bool) -> Result<(), DbgemuError> {
+fn decode_lines(input: impl BufRead, out: &mut impl Write, thumb: bool) -> Result<(), CliError> {
     for (i, line) in input.lines().enumerate() {
         let line = line?;
         let text = line.trim();
         if text.is_empty() {
             continue;
         }
-        let word = parse_word(text).ok_or_else(|| DbgemuError::WordLine {
+        let word = parse_word(text).ok_or_else(|| CliError::WordLine {
             text: text.to_string(),
             line: i + 1,
         })?;
@@ -169,9 +169,6 @@ mod tests {
             String::from_utf8(out).unwrap(),
             "ee100e10\tmrc p14, 0, r0, c0, c0, 0 ; DBGDIDR\nee113e95\tmrc p14, 0, r3, c1, c5, 4 ; DBGPRSR\n"
         );
-        assert!(
-            matches!(err, DbgemuError::WordLine { line: 4, .. }),
-            "{err}"
-        );
+        assert!(matches!(err, CliError::WordLine { line: 4, .. }), "{err}");
     }
 }

@@ -8,6 +8,7 @@
 pub mod args;
 pub mod boot;
 pub mod decode;
+pub mod error;
 pub mod models;
 pub mod replay;
 

@@ -7,7 +7,7 @@ use dbgregs::model::{CoreModel, OsLockModel, Quirks};
 use dbgregs::state::DebugState;
 use serde::Serialize;
 
-use crate::error::DbgemuError;
+use super::MachineError;
 
 /// A fault a vCPU can be configured with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -117,8 +117,8 @@ pub(super) fn variant_model(
     base: &CoreModel,
     cpu: usize,
     set: FaultSet,
-) -> Result<CoreModel, DbgemuError> {
-    let not = |kind: FaultKind, reason: String| DbgemuError::FaultNotApplicable {
+) -> Result<CoreModel, MachineError> {
+    let not = |kind: FaultKind, reason: String| MachineError::FaultNotApplicable {
         kind: kind.name(),
         cpu,
         model: base.name(),

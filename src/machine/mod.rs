@@ -18,6 +18,7 @@
 //! power-down bit.
 
 mod config;
+mod error;
 mod fault;
 mod pm;
 mod vcpu;
@@ -31,10 +32,10 @@ use dbgregs::model::CoreModel;
 use dbgregs::state::{DebugState, UnknownFill};
 use undef::UndefRouter;
 
-use crate::error::DbgemuError;
 pub use crate::oops::KernelOops;
 
 pub use config::{Executor, MachineConfig, MAX_CPUS};
+pub use error::MachineError;
 use fault::{apply_state_faults, variant_model};
 pub use fault::{Fault, FaultKind, FaultSet};
 use pm::PmChain;
@@ -76,21 +77,21 @@ impl Machine {
     /// online CPU idles once (WFI).
     ///
     /// # Errors
-    /// [`DbgemuError::BadCpuCount`], [`DbgemuError::NoSuchCpu`] for a fault
-    /// or offline CPU out of range, [`DbgemuError::BootCpuOffline`],
-    /// [`DbgemuError::FaultNotApplicable`], [`DbgemuError::Hotplug`] if the
+    /// [`MachineError::BadCpuCount`], [`MachineError::NoSuchCpu`] for a fault
+    /// or offline CPU out of range, [`MachineError::BootCpuOffline`],
+    /// [`MachineError::FaultNotApplicable`], [`MachineError::Hotplug`] if the
     /// registry cannot be built (e.g. worker threads cannot start).
-    pub fn new(config: MachineConfig) -> Result<Arc<Machine>, DbgemuError> {
+    pub fn new(config: MachineConfig) -> Result<Arc<Machine>, MachineError> {
         let n = config.cpus;
         if n == 0 || n > MAX_CPUS {
-            return Err(DbgemuError::BadCpuCount {
+            return Err(MachineError::BadCpuCount {
                 count: n,
                 max: MAX_CPUS,
             });
         }
         let check = |cpu: usize| {
             if cpu >= n {
-                Err(DbgemuError::NoSuchCpu { cpu, count: n })
+                Err(MachineError::NoSuchCpu { cpu, count: n })
             } else {
                 Ok(())
             }
@@ -101,7 +102,7 @@ impl Machine {
         for &cpu in &config.offline {
             check(cpu)?;
             if cpu == 0 {
-                return Err(DbgemuError::BootCpuOffline);
+                return Err(MachineError::BootCpuOffline);
             }
         }
         let base = config.model;
@@ -167,11 +168,11 @@ impl Machine {
         &self.router
     }
 
-    fn check_cpu(&self, cpu: usize) -> Result<(), DbgemuError> {
+    fn check_cpu(&self, cpu: usize) -> Result<(), MachineError> {
         if cpu < self.vcpus.len() {
             Ok(())
         } else {
-            Err(DbgemuError::NoSuchCpu {
+            Err(MachineError::NoSuchCpu {
                 cpu,
                 count: self.vcpus.len(),
             })
@@ -182,12 +183,12 @@ impl Machine {
     /// call: take it once per callback, not per access).
     ///
     /// # Errors
-    /// [`DbgemuError::NoSuchCpu`].
+    /// [`MachineError::NoSuchCpu`].
     pub fn with_vcpu<R>(
         &self,
         cpu: usize,
         f: impl FnOnce(&mut VcpuCtx<'_>) -> R,
-    ) -> Result<R, DbgemuError> {
+    ) -> Result<R, MachineError> {
         self.check_cpu(cpu)?;
         let mut guard = lock(&self.vcpus[cpu]);
         let mut ctx = VcpuCtx {
@@ -202,12 +203,12 @@ impl Machine {
     /// inject a state the fault kinds do not cover. Takes the vCPU lock.
     ///
     /// # Errors
-    /// [`DbgemuError::NoSuchCpu`].
+    /// [`MachineError::NoSuchCpu`].
     pub fn with_vcpu_mut<R>(
         &self,
         cpu: usize,
         f: impl FnOnce(&mut Vcpu) -> R,
-    ) -> Result<R, DbgemuError> {
+    ) -> Result<R, MachineError> {
         self.check_cpu(cpu)?;
         Ok(f(&mut lock(&self.vcpus[cpu])))
     }
@@ -215,8 +216,8 @@ impl Machine {
     /// A copy of `cpu`'s vCPU (registers, faults, trace).
     ///
     /// # Errors
-    /// [`DbgemuError::NoSuchCpu`].
-    pub fn vcpu(&self, cpu: usize) -> Result<Vcpu, DbgemuError> {
+    /// [`MachineError::NoSuchCpu`].
+    pub fn vcpu(&self, cpu: usize) -> Result<Vcpu, MachineError> {
         self.check_cpu(cpu)?;
         Ok(lock(&self.vcpus[cpu]).clone())
     }
@@ -230,32 +231,28 @@ impl Machine {
     /// it), then lets it idle (WFI).
     ///
     /// # Errors
-    /// [`DbgemuError::NoSuchCpu`]; [`DbgemuError::Hotplug`] with the
+    /// [`MachineError::NoSuchCpu`]; [`MachineError::Hotplug`] with the
     /// registry's error (e.g. a callback failed and the CPU rolled back).
-    pub fn cpu_up(&self, cpu: usize) -> Result<(), DbgemuError> {
+    pub fn cpu_up(&self, cpu: usize) -> Result<(), MachineError> {
         self.check_cpu(cpu)?;
-        self.hotplug
-            .cpu_up(cpu)
-            .map_err(|e| DbgemuError::Hotplug(e.to_string()))?;
+        self.hotplug.cpu_up(cpu)?;
         self.idle(cpu)
     }
 
     /// Takes `cpu` offline.
     ///
     /// # Errors
-    /// [`DbgemuError::NoSuchCpu`]; [`DbgemuError::Hotplug`].
-    pub fn cpu_down(&self, cpu: usize) -> Result<(), DbgemuError> {
+    /// [`MachineError::NoSuchCpu`]; [`MachineError::Hotplug`].
+    pub fn cpu_down(&self, cpu: usize) -> Result<(), MachineError> {
         self.check_cpu(cpu)?;
-        self.hotplug
-            .cpu_down(cpu)
-            .map_err(|e| DbgemuError::Hotplug(e.to_string()))
+        Ok(self.hotplug.cpu_down(cpu)?)
     }
 
     /// `cpu` executes WFI once (the idle loop).
     ///
     /// # Errors
-    /// [`DbgemuError::NoSuchCpu`].
-    pub fn idle(&self, cpu: usize) -> Result<(), DbgemuError> {
+    /// [`MachineError::NoSuchCpu`].
+    pub fn idle(&self, cpu: usize) -> Result<(), MachineError> {
         self.with_vcpu(cpu, |ctx| {
             let v = &mut *ctx.vcpu;
             v.debug.wfi(&v.model);
@@ -267,9 +264,9 @@ impl Machine {
     /// register values are kept).
     ///
     /// # Errors
-    /// [`DbgemuError::NoSuchCpu`], [`DbgemuError::FaultNotApplicable`];
+    /// [`MachineError::NoSuchCpu`], [`MachineError::FaultNotApplicable`];
     /// the vCPU is unchanged on error.
-    pub fn inject_fault(&self, cpu: usize, kind: FaultKind) -> Result<(), DbgemuError> {
+    pub fn inject_fault(&self, cpu: usize, kind: FaultKind) -> Result<(), MachineError> {
         self.check_cpu(cpu)?;
         let mut v = lock(&self.vcpus[cpu]);
         let mut set = v.faults;
@@ -307,14 +304,12 @@ impl Machine {
     /// [`Machine::oopses`]).
     ///
     /// # Errors
-    /// [`DbgemuError::NoSuchCpu`]; [`DbgemuError::Hotplug`] if the CPU is
+    /// [`MachineError::NoSuchCpu`]; [`MachineError::Hotplug`] if the CPU is
     /// offline (an offline CPU does not enter CPU PM states).
-    pub fn cpu_suspend_resume(&self, cpu: usize) -> Result<Option<KernelOops>, DbgemuError> {
+    pub fn cpu_suspend_resume(&self, cpu: usize) -> Result<Option<KernelOops>, MachineError> {
         self.check_cpu(cpu)?;
         if !self.is_online(cpu) {
-            return Err(DbgemuError::Hotplug(format!(
-                "CPU {cpu} is offline: it cannot enter a low-power state"
-            )));
+            return Err(MachineError::SuspendOffline { cpu });
         }
         let chain: PmChain = lock(&self.pm).clone();
         let oops = self.with_vcpu(cpu, |ctx| -> Option<KernelOops> {
@@ -362,14 +357,17 @@ impl Machine {
     }
 }
 
-fn build_hotplug(n: usize, online: Vec<usize>, executor: Executor) -> Result<Hotplug, DbgemuError> {
-    let map = |e: cpuhp::CpuhpError| DbgemuError::Hotplug(e.to_string());
+fn build_hotplug(
+    n: usize,
+    online: Vec<usize>,
+    executor: Executor,
+) -> Result<Hotplug, MachineError> {
     let config = HotplugConfig { cpus: n, online };
     match executor {
-        Executor::Inline => Hotplug::new(config, InlineExecutor).map_err(map),
+        Executor::Inline => Ok(Hotplug::new(config, InlineExecutor)?),
         Executor::Threads => {
-            let ex = ThreadPerCpuExecutor::new(n).map_err(map)?;
-            Hotplug::new(config, ex).map_err(map)
+            let ex = ThreadPerCpuExecutor::new(n)?;
+            Ok(Hotplug::new(config, ex)?)
         }
     }
 }
