@@ -13,7 +13,7 @@
 
 use dbgregs::error::DbgRegsError;
 
-pub use crate::install::InstallError;
+pub use crate::driver::install::InstallError;
 pub use crate::machine::MachineError;
 pub use crate::replay::ReplayError;
 

@@ -52,7 +52,7 @@ pub mod error;
 pub mod machine;
 
 pub mod driver;
-pub mod install;
+pub use driver::install;
 
 pub mod demo;
 pub mod replay;

@@ -1,0 +1,176 @@
+//! The hardware probes of the driver's init: the BRP/WRP counts
+//! (`get_num_brps()`, `get_num_wrps()`), `core_has_os_save_restore()` and
+//! `get_max_wp_len()` of `arch/arm/kernel/hw_breakpoint.c`.
+
+use super::*;
+
+/// What `hw_breakpoint_slots` reports (kernel-behaviour.md §3.2 item 8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Slots {
+    /// Usable breakpoints (0 if the architecture is unsupported).
+    pub brps: u8,
+    /// Usable watchpoints (0 if the architecture is unsupported).
+    pub wrps: u8,
+}
+
+/// `hw_breakpoint_slots`, as the generic perf layer queries it early: the
+/// counts recomputed from the hardware of the init CPU (0), through the trap
+/// path with no hook registered. It does not reflect the Scorpion exclusion
+/// or a failed init. The CPUID warning is printed (once) to `tracing` only.
+///
+/// # Errors
+/// A [`KernelOops`] if a probe traps (e.g. DBGSWENABLE low on CPU 0 with
+/// erratum 764319 on the OSLSR-free path never does; DBGDIDR is baseline).
+pub fn hw_breakpoint_slots(machine: &Machine) -> Result<Slots, KernelOops> {
+    let core = DriverCore::new(1, DriverVersion::Current);
+    let probe = machine.with_vcpu(0, |ctx| -> Result<Option<(u8, u8)>, KernelOops> {
+        let midr = ctx.midr();
+        let arch = if (midr >> 16) & 0xF == 0xF {
+            ((ctx.mrc(0, 0, 0, 0)? >> 16) & 0xF) as u8
+        } else {
+            core.emit(Message::CpuidNotSupported);
+            arch::V6
+        };
+        if !debug_arch_supported(arch) {
+            return Ok(None);
+        }
+        let didr = ctx.mrc(0, 0, 0, 0)?;
+        let hw_brps = ((didr >> 24) & 0xF) as u8 + 1;
+        let hw_wrps = ((didr >> 28) & 0xF) as u8 + 1;
+        let brps = if arch >= arch::V7_ECP14 && hw_brps > 1 {
+            hw_brps - 1
+        } else {
+            hw_brps
+        };
+        let wrps = if arch < arch::V7_1 { 1 } else { hw_wrps };
+        Ok(Some((brps, wrps)))
+    });
+    match probe {
+        Ok(r) => Ok(r?.map_or(Slots { brps: 0, wrps: 0 }, |(brps, wrps)| Slots {
+            brps,
+            wrps,
+        })),
+        // CPU 0 always exists.
+        Err(_) => Ok(Slots { brps: 0, wrps: 0 }),
+    }
+}
+
+pub(super) struct Counts {
+    pub(super) hw_brps: u8,
+    pub(super) hw_wrps: u8,
+    pub(super) brps: u8,
+    pub(super) wrps: u8,
+    pub(super) mismatch: bool,
+    pub(super) has_ossr: bool,
+}
+
+pub(super) struct Probe {
+    pub(super) cpuid_scheme: bool,
+    pub(super) arch: u8,
+    pub(super) supported: bool,
+    pub(super) scorpion: bool,
+    pub(super) counts: Option<Counts>,
+}
+
+/// Init steps 1-4 on the init CPU.
+pub(super) fn probe_hardware(
+    core: &DriverCore,
+    machine: &Machine,
+    ctx: &mut VcpuCtx<'_>,
+) -> Result<Probe, KernelOops> {
+    let midr = ctx.midr();
+    let cpuid_scheme = (midr >> 16) & 0xF == 0xF;
+    // Step 1: get_debug_arch.
+    let arch = if cpuid_scheme {
+        ((ctx.mrc(0, 0, 0, 0)? >> 16) & 0xF) as u8
+    } else {
+        core.emit(Message::CpuidNotSupported);
+        arch::V6
+    };
+    core.debug_arch.store(arch, Ordering::Relaxed);
+    let mut probe = Probe {
+        cpuid_scheme,
+        arch,
+        supported: debug_arch_supported(arch),
+        scorpion: midr & 0xFF00_FFF0 == SCORPION_PART,
+        counts: None,
+    };
+    // Step 2.
+    if !probe.supported {
+        core.emit(Message::ArchUnsupported(arch));
+        return Ok(probe);
+    }
+    // Step 3.
+    if probe.scorpion {
+        core.emit(Message::Scorpion);
+        return Ok(probe);
+    }
+    // Step 4.
+    let has_ossr = core_has_os_save_restore(machine, arch, ctx)?;
+    let didr = ctx.mrc(0, 0, 0, 0)?;
+    let hw_brps = ((didr >> 24) & 0xF) as u8 + 1;
+    let didr = ctx.mrc(0, 0, 0, 0)?;
+    let hw_wrps = ((didr >> 28) & 0xF) as u8 + 1;
+    let mismatch = arch >= arch::V7_ECP14 && hw_brps > 1;
+    probe.counts = Some(Counts {
+        hw_brps,
+        hw_wrps,
+        brps: if mismatch { hw_brps - 1 } else { hw_brps },
+        wrps: if arch < arch::V7_1 { 1 } else { hw_wrps },
+        mismatch,
+        has_ossr,
+    });
+    Ok(probe)
+}
+
+/// `core_has_os_save_restore`, with the erratum-764319 guard around the
+/// OSLSR read on v7 ECP14.
+pub(super) fn core_has_os_save_restore(
+    machine: &Machine,
+    arch: u8,
+    ctx: &mut VcpuCtx<'_>,
+) -> Result<bool, KernelOops> {
+    match arch {
+        arch::V7_1 => Ok(true),
+        arch::V7_ECP14 => {
+            let trapped = Arc::new(AtomicBool::new(false));
+            let flag = Arc::clone(&trapped);
+            let hook = UndefHook::new(
+                OSLSR_GUARD_HOOK_NAME,
+                0xFFFF_FFFF,
+                OSLSR_READ_R5,
+                move |frame: &mut TrapFrame, _instr| {
+                    flag.store(true, Ordering::Relaxed);
+                    frame.skip_instruction(undef::InstrSize::Four);
+                    HookResult::Handled
+                },
+            );
+            // A full mask accepts any value: construction cannot fail.
+            let guard = hook.map(|h| machine.router().register(h));
+            let oslsr = ctx.mrc(5, 1, 1, 4);
+            drop(guard);
+            let oslsr = oslsr?;
+            if trapped.load(Ordering::Relaxed) {
+                Ok(false)
+            } else {
+                Ok(oslsr & 1 != 0)
+            }
+        }
+        _ => Ok(false),
+    }
+}
+
+/// `get_max_wp_len` on the init CPU.
+pub(super) fn get_max_wp_len(core: &DriverCore, ctx: &mut VcpuCtx<'_>) -> Result<u8, KernelOops> {
+    if core.debug_arch() < arch::V7_ECP14 {
+        return Ok(4);
+    }
+    ctx.mcr(0, 0, 0, 6, 0)?;
+    ctx.mcr(0, 0, 0, 7, WP_LEN_PROBE_CTRL)?;
+    let wcr = ctx.mrc(0, 0, 0, 7)?;
+    Ok(if wcr & WP_LEN_PROBE_CTRL == WP_LEN_PROBE_CTRL {
+        8
+    } else {
+        4
+    })
+}
