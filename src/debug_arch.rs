@@ -1,5 +1,5 @@
 //! The debug architecture codes the kernel driver distinguishes: the values
-//! of DBGDIDR.Version (DDI 0406C.d, C11.11.15 "DBGDIDR, Debug ID Register")
+//! of DBGDIDR.Version (DDI 0406C.d, "DBGDIDR, Debug ID Register")
 //! as `arch/arm/include/asm/hw_breakpoint.h` names them
 //! (`ARM_DEBUG_ARCH_V6` … `ARM_DEBUG_ARCH_V8_4`). A leaf: imports nothing of
 //! the crate.

@@ -36,6 +36,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use cpuhp::{CallbackError, CpuId, State};
+use dbgregs::registers::{Dbgdscr, Dbgwcr};
 use serde::Serialize;
 use undef::{HookResult, TrapFrame, UndefHook};
 
@@ -76,10 +77,10 @@ pub const OS_UNLOCK_VALUE: u32 = !0xC5AC_CE55;
 
 /// DBGWCR0 value of the maximum-watchpoint-length probe: BAS (len) = 0xFF,
 /// everything else 0 (disabled).
-pub const WP_LEN_PROBE_CTRL: u32 = 0xFF << 5;
+pub const WP_LEN_PROBE_CTRL: u32 = Dbgwcr::new().with_bas(0xFF).into_bits();
 
 /// DBGDSCR.MDBGEN (monitor debug-mode enable), bit 15.
-pub const DSCR_MDBGEN: u32 = 1 << 15;
+pub const DSCR_MDBGEN: u32 = Dbgdscr::new().with_mdbgen(true).into_bits();
 
 /// `-EFAULT`: what this model's hotplug callback reports when the reset
 /// oopsed (the kernel's `dbg_reset_online` never returns an error; an oops

@@ -2,7 +2,24 @@
 //! (`get_num_brps()`, `get_num_wrps()`), `core_has_os_save_restore()` and
 //! `get_max_wp_len()` of `arch/arm/kernel/hw_breakpoint.c`.
 
+use dbgregs::registers::{Dbgdidr, Dbgoslsr, Midr};
+
 use super::*;
+
+/// MIDR.Architecture of a core using the CPUID identification scheme (the
+/// kernel's `get_debug_arch()` then reads DBGDIDR; otherwise it assumes v6).
+const CPUID_SCHEME: u8 = 0xF;
+
+/// The kernel's `read_cpuid_part()`: MIDR with revision, variant and
+/// architecture cleared (`ARM_CPU_PART_MASK`), so implementer and part
+/// number remain.
+fn cpuid_part(midr: u32) -> u32 {
+    Midr::from_bits(midr)
+        .with_revision(0)
+        .with_variant(0)
+        .with_architecture(0)
+        .into_bits()
+}
 
 /// What `hw_breakpoint_slots` reports (kernel-behaviour.md §3.2 item 8).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -25,8 +42,8 @@ pub fn hw_breakpoint_slots(machine: &Machine) -> Result<Slots, KernelOops> {
     let core = DriverCore::new(1, DriverVersion::Current);
     let probe = machine.with_vcpu(0, |ctx| -> Result<Option<(u8, u8)>, KernelOops> {
         let midr = ctx.midr();
-        let arch = if (midr >> 16) & 0xF == 0xF {
-            ((ctx.mrc(0, 0, 0, 0)? >> 16) & 0xF) as u8
+        let arch = if Midr::from_bits(midr).architecture() == CPUID_SCHEME {
+            Dbgdidr::from_bits(ctx.mrc(0, 0, 0, 0)?).version()
         } else {
             core.emit(Message::CpuidNotSupported);
             arch::V6
@@ -35,8 +52,8 @@ pub fn hw_breakpoint_slots(machine: &Machine) -> Result<Slots, KernelOops> {
             return Ok(None);
         }
         let didr = ctx.mrc(0, 0, 0, 0)?;
-        let hw_brps = ((didr >> 24) & 0xF) as u8 + 1;
-        let hw_wrps = ((didr >> 28) & 0xF) as u8 + 1;
+        let hw_brps = Dbgdidr::from_bits(didr).brps() + 1;
+        let hw_wrps = Dbgdidr::from_bits(didr).wrps() + 1;
         let brps = if arch >= arch::V7_ECP14 && hw_brps > 1 {
             hw_brps - 1
         } else {
@@ -79,10 +96,10 @@ pub(super) fn probe_hardware(
     ctx: &mut VcpuCtx<'_>,
 ) -> Result<Probe, KernelOops> {
     let midr = ctx.midr();
-    let cpuid_scheme = (midr >> 16) & 0xF == 0xF;
+    let cpuid_scheme = Midr::from_bits(midr).architecture() == CPUID_SCHEME;
     // Step 1: get_debug_arch.
     let arch = if cpuid_scheme {
-        ((ctx.mrc(0, 0, 0, 0)? >> 16) & 0xF) as u8
+        Dbgdidr::from_bits(ctx.mrc(0, 0, 0, 0)?).version()
     } else {
         core.emit(Message::CpuidNotSupported);
         arch::V6
@@ -92,7 +109,7 @@ pub(super) fn probe_hardware(
         cpuid_scheme,
         arch,
         supported: debug_arch_supported(arch),
-        scorpion: midr & 0xFF00_FFF0 == SCORPION_PART,
+        scorpion: cpuid_part(midr) == SCORPION_PART,
         counts: None,
     };
     // Step 2.
@@ -108,9 +125,9 @@ pub(super) fn probe_hardware(
     // Step 4.
     let has_ossr = core_has_os_save_restore(machine, arch, ctx)?;
     let didr = ctx.mrc(0, 0, 0, 0)?;
-    let hw_brps = ((didr >> 24) & 0xF) as u8 + 1;
+    let hw_brps = Dbgdidr::from_bits(didr).brps() + 1;
     let didr = ctx.mrc(0, 0, 0, 0)?;
-    let hw_wrps = ((didr >> 28) & 0xF) as u8 + 1;
+    let hw_wrps = Dbgdidr::from_bits(didr).wrps() + 1;
     let mismatch = arch >= arch::V7_ECP14 && hw_brps > 1;
     probe.counts = Some(Counts {
         hw_brps,
@@ -153,7 +170,7 @@ pub(super) fn core_has_os_save_restore(
             if trapped.load(Ordering::Relaxed) {
                 Ok(false)
             } else {
-                Ok(oslsr & 1 != 0)
+                Ok(Dbgoslsr::from_bits(oslsr).oslm0())
             }
         }
         _ => Ok(false),

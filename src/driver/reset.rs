@@ -5,6 +5,8 @@ use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU8, Ordering};
 use std::sync::Mutex;
 
+use dbgregs::registers::{Dbgdidr, Dbgosdlr, Dbgprsr};
+
 use super::log::ONCE_SITES;
 use super::*;
 
@@ -133,7 +135,7 @@ impl DriverCore {
             }
             arch::V7_ECP14 => {
                 let prsr = ctx.mrc(0, 1, 5, 4)?;
-                if prsr & 1 == 0 {
+                if !Dbgprsr::from_bits(prsr).pu() {
                     err = true;
                 }
                 if !self.has_ossr.load(Ordering::Relaxed) {
@@ -142,7 +144,7 @@ impl DriverCore {
             }
             arch::V7_1 => {
                 let osdlr = ctx.mrc(0, 1, 3, 4)?;
-                if osdlr & 1 == 1 {
+                if Dbgosdlr::from_bits(osdlr).dlk() {
                     err = true;
                 }
             }
@@ -167,7 +169,7 @@ impl DriverCore {
         // Step E: zero every pair (all BRPs this CPU reports, the WRPs the
         // driver uses).
         let didr = ctx.mrc(0, 0, 0, 0)?;
-        let raw_brps = ((didr >> 24) & 0xF) as u8 + 1;
+        let raw_brps = Dbgdidr::from_bits(didr).brps() + 1;
         for i in 0..raw_brps {
             ctx.mcr(0, 0, i, 5, 0)?;
             ctx.mcr(0, 0, i, 4, 0)?;

@@ -3,6 +3,7 @@
 //! `arch/arm/kernel/hw_breakpoint.c`, fed by the vCPU's debug hardware.
 
 use dbgregs::matching::{moe, DataAccess, DebugEvent, EventKind, InstructionFetch};
+use dbgregs::registers::Dbgdscr;
 
 use super::*;
 
@@ -61,7 +62,7 @@ impl HwBreakpoints {
         access: Option<&DataAccess>,
     ) -> Result<DebugException, InstallError> {
         let dscr = self.mrc(cpu, 0, 1, 0)?;
-        let moe_read = ((dscr >> 2) & 0xF) as u8;
+        let moe_read = Dbgdscr::from_bits(dscr).moe();
         let arch_code = self.core.debug_arch();
         let wfar = match event.wfar {
             Some(_) if matches!(arch_code, arch::V6_1 | arch::V7_ECP14) => {

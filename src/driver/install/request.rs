@@ -3,6 +3,7 @@
 //! `decode_ctrl_reg()`) and `hw_breakpoint_arch_parse()` with
 //! `arch_build_bp_info()` of `arch/arm/kernel/hw_breakpoint.c`.
 
+use dbgregs::registers::{Dbgbcr, Dbgwcr};
 use serde::Serialize;
 
 use super::InstallError;
@@ -74,24 +75,35 @@ pub struct CtrlReg {
     pub enabled: bool,
 }
 
-/// `encode_ctrl_reg`: `mismatch << 22 | len << 5 | type << 3 | privilege << 1
-/// | enabled`.
+/// DBGBCR.BT of an unlinked instruction address mismatch breakpoint
+/// (`0b0100`, DDI 0406C.d "DBGBCR, Breakpoint Control
+/// Registers"): the kernel's `ARM_BREAKPOINT_MISMATCH` sets just this bit.
+const BT_MISMATCH: u8 = 0b0100;
+
+/// The kernel's `encode_ctrl_reg()` (`arch/arm/include/asm/hw_breakpoint.h`):
+/// one value for both DBGBCR and DBGWCR, so the fields come from both
+/// layouts: E, PAC/PMC, LSC and BAS as in [`Dbgwcr`], mismatch as
+/// [`Dbgbcr`]'s BT.
 pub const fn encode_ctrl_reg(c: CtrlReg) -> u32 {
-    ((c.mismatch as u32) << 22)
-        | ((c.len as u32) << 5)
-        | (((c.bp_type & 3) as u32) << 3)
-        | (((c.privilege & 3) as u32) << 1)
-        | c.enabled as u32
+    let common = Dbgwcr::new()
+        .with_e(c.enabled)
+        .with_pac(c.privilege & 3)
+        .with_lsc(c.bp_type & 3)
+        .with_bas(c.len);
+    let bt = if c.mismatch { BT_MISMATCH } else { 0 };
+    common.into_bits() | Dbgbcr::new().with_bt(bt).into_bits()
 }
 
-/// `decode_ctrl_reg`: the inverse of [`encode_ctrl_reg`] on its fields.
+/// The kernel's `decode_ctrl_reg()`: the inverse of [`encode_ctrl_reg`] on
+/// its fields.
 pub const fn decode_ctrl_reg(v: u32) -> CtrlReg {
+    let common = Dbgwcr::from_bits(v);
     CtrlReg {
-        mismatch: v & (1 << 22) != 0,
-        len: (v >> 5) as u8,
-        bp_type: ((v >> 3) & 3) as u8,
-        privilege: ((v >> 1) & 3) as u8,
-        enabled: v & 1 != 0,
+        mismatch: Dbgbcr::from_bits(v).bt() & BT_MISMATCH != 0,
+        len: common.bas(),
+        bp_type: common.lsc(),
+        privilege: common.pac(),
+        enabled: common.e(),
     }
 }
 
