@@ -6,7 +6,8 @@ use std::fmt;
 use serde::Serialize;
 
 /// A kernel undefined-instruction oops: a debug-register access trapped and
-/// no hook handled it (kernel-behaviour.md §2.5, §3.7). Terminal for the
+/// no hook handled it (`do_undefinstr()` in `arch/arm/kernel/traps.c`; docs/kernel-flow.md,
+/// `undefined-oops` and `error-mask`). Terminal for the
 /// code that ran it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct KernelOops {

@@ -57,7 +57,7 @@ fn late_cpus_on_a_healthy_machine_match_golden() {
 #[test]
 fn a_late_cpu_whose_registers_trap_oopses_matches_golden() {
     // Init succeeds (CPU 3 offline); CPU 3 comes up, its reset runs with no
-    // hook registered and traps: the kernel oops (scenario 38's late trap).
+    // hook registered and traps: the kernel oops (a trap after init, docs/kernel-flow.md `error-mask`).
     golden(
         "late-oops.txt",
         &["--fault", "3:swenable-low", "--online-later", "3"],

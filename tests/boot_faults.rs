@@ -1,10 +1,10 @@
-//! Each fault kind on one CPU of four (kernel-behaviour.md §3.3–§3.7), with
-//! both executors, and the race the hotplug read lock closes (§3.3 "Why the
-//! lock spans steps 6–13", scenario 37).
+//! Each fault kind on one CPU of four (docs/kernel-flow.md, `init` to `error-mask`), with
+//! both executors, and the race the hotplug read lock closes (docs/kernel-flow.md,
+//! `init`: why the read lock spans the hook and the check).
 //!
 //! Which model makes a fault visible to Linux depends on what the driver
-//! reads per debug architecture (§3.5 step A) and on the register semantics
-//! (arm-debug-registers.md §4): the expected outcomes below are derived from
+//! reads per debug architecture (docs/kernel-flow.md, `reset`) and on the register semantics
+//! (DDI 0406C.d; docs/kernel-flow.md, `sticky-power-down`): the expected outcomes below are derived from
 //! those, per (fault, model) pair.
 #![allow(clippy::unwrap_used)]
 
@@ -71,8 +71,8 @@ fn disabling_cases() -> Vec<(FaultKind, CoreModel, Vec<&'static str>)> {
             vec!["hw-breakpoint: CPU 2 debug is powered down!"],
         ),
         // v7 ECP14 without OS save/restore (the A9 preset): the PRSR result
-        // is ignored (scenario 34), but with SPD set the VCR write is
-        // UNDEFINED on a v7.0 core (spec §4.5).
+        // is ignored (docs/kernel-flow.md, `reset`), but with SPD set the VCR write is
+        // UNDEFINED on a v7.0 core (docs/kernel-flow.md, `sticky-power-down`).
         (
             FaultKind::PoweredDown,
             preset("cortex-a9"),
@@ -81,7 +81,7 @@ fn disabling_cases() -> Vec<(FaultKind, CoreModel, Vec<&'static str>)> {
                 "hw-breakpoint: CPU 2 failed to disable vector catch",
             ],
         ),
-        // v7.1: DBGOSDLR.DLK = 1 → step B (scenario 33).
+        // v7.1: DBGOSDLR.DLK = 1 → step B.
         (
             FaultKind::DoubleLock,
             preset("cortex-a15"),
@@ -187,7 +187,7 @@ fn faults_invisible_to_linux_on_some_cores() {
 
 #[test]
 fn spd_on_wfi_traps_after_the_next_idle() {
-    // Why Linux refuses Scorpion (spec §4.6): after init (which cleared SPD
+    // Why Linux refuses Scorpion (docs/kernel-flow.md, `scorpion`): after init (which cleared SPD
     // through DBGPRSR), the CPU idles, WFI sets SPD, and a later breakpoint
     // register write — no hook registered any more — is a kernel oops.
     let m = machine(

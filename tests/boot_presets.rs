@@ -1,12 +1,13 @@
 //! Every core preset boots to the outcome the Linux hw_breakpoint driver
 //! reaches on that core.
 //!
-//! The expected table is written from the spec, not from running the code:
-//! arm-debug-registers.md §5 (the real cores and their boot-log lines, "B"
-//! evidence) and kernel-behaviour.md §3 (how the driver turns DIDR/MIDR into
-//! those lines). Where the spec has no boot log, the expectation is derived
-//! from the §5 row (version, counts, BAS width) with the §3 rules, noted per
-//! row.
+//! The expected table is written from the sources, not from running the
+//! code: real boards' boot-log lines ("boot log" below; how they are read:
+//! docs/kernel-flow.md, `boot-logs`), the core TRMs (T) and QEMU's CPU
+//! models (Q), turned into lines by the driver's rules (docs/kernel-flow.md,
+//! `probes` to `max-watchpoint-length`). Where no boot log is known, the
+//! expectation is derived from the core's version, counts and BAS width,
+//! noted per row.
 #![allow(clippy::unwrap_used)]
 
 use dbgemu::dbgregs::model::CoreModel;
@@ -39,8 +40,8 @@ struct Expect {
 }
 
 const TABLE: &[Expect] = &[
-    // §5: MIDR 0x4117b363, MIDR[19:16] = 7 → "assumes v6"; 6 BRPs (T);
-    // v6: no reserved BRP, 1 WRP, 4 bytes without probing (§3.8).
+    // Core data: MIDR 0x4117b363, MIDR[19:16] = 7 → "assumes v6"; 6 BRPs (T);
+    // v6: no reserved BRP, 1 WRP, 4 bytes without probing (`max-watchpoint-length`).
     Expect {
         model: "arm1136",
         arch: 1,
@@ -50,7 +51,7 @@ const TABLE: &[Expect] = &[
         slots: (6, 1),
         lines: &[CPUID, FOUND_6_1, MAX_4],
     },
-    // §5: part 0xB56, v6 '?'; derived as ARM1136 (pre-CPUID MIDR).
+    // Core data: part 0xB56, v6 '?'; derived as ARM1136 (pre-CPUID MIDR).
     Expect {
         model: "arm1156",
         arch: 1,
@@ -60,7 +61,7 @@ const TABLE: &[Expect] = &[
         slots: (6, 1),
         lines: &[CPUID, FOUND_6_1, MAX_4],
     },
-    // §5 B (AST2500, RPi 1): "found 6 breakpoint and 1 watchpoint
+    // Boot log (AST2500, RPi 1): "found 6 breakpoint and 1 watchpoint
     // registers." / "maximum watchpoint size is 4 bytes."
     Expect {
         model: "arm1176",
@@ -71,11 +72,11 @@ const TABLE: &[Expect] = &[
         slots: (6, 1),
         lines: &[FOUND_6_1, MAX_4],
     },
-    // §5: version "not 0 and not 4" (B), counts '?'. The SC589 boot log
+    // Core data: version "not 0 and not 4" (B), counts '?'. The SC589 boot log
     // prints "Failed to enable monitor mode on CPU 0."; the model owner
     // (crates/dbgregs/MODELS.md) takes that as a board property (DBGEN
     // low) and lets MDBGen stick, with v7-full, 3 BRPs / 2 WRPs, 4-byte
-    // BAS. The §3 flow on those values gives the lines below.
+    // BAS. The driver's flow on those values gives the lines below.
     Expect {
         model: "cortex-a5",
         arch: 3,
@@ -88,7 +89,7 @@ const TABLE: &[Expect] = &[
             MAX_4,
         ],
     },
-    // §5 B (i.MX6UL): 5 (+1)/4, 8 bytes.
+    // Boot log (i.MX6UL): 5 (+1)/4, 8 bytes.
     Expect {
         model: "cortex-a7",
         arch: 5,
@@ -98,7 +99,7 @@ const TABLE: &[Expect] = &[
         slots: (5, 4),
         lines: &[FOUND_5_4, MAX_8],
     },
-    // §5 B (OMAP3): "debug architecture 0x4 unsupported."
+    // Boot log (OMAP3): "debug architecture 0x4 unsupported."
     Expect {
         model: "cortex-a8",
         arch: 4,
@@ -108,7 +109,7 @@ const TABLE: &[Expect] = &[
         slots: (0, 0),
         lines: &["hw-breakpoint: debug architecture 0x4 unsupported."],
     },
-    // §5 B (i.MX6DL, Zynq, Exynos4412): 5 (+1)/1, 4 bytes.
+    // Boot log (i.MX6DL, Zynq, Exynos4412): 5 (+1)/1, 4 bytes.
     Expect {
         model: "cortex-a9",
         arch: 3,
@@ -118,7 +119,7 @@ const TABLE: &[Expect] = &[
         slots: (5, 1),
         lines: &[FOUND_5_1, MAX_4],
     },
-    // §5 B (RK3288): 5 (+1)/4, 4 bytes.
+    // Boot log (RK3288): 5 (+1)/4, 4 bytes.
     Expect {
         model: "cortex-a12",
         arch: 5,
@@ -128,7 +129,7 @@ const TABLE: &[Expect] = &[
         slots: (5, 4),
         lines: &[FOUND_5_4, MAX_4],
     },
-    // §5 B (Tegra124, DRA7, RZ/G1M): 5 (+1)/4, 8 bytes.
+    // Boot log (Tegra124, DRA7, RZ/G1M): 5 (+1)/4, 8 bytes.
     Expect {
         model: "cortex-a15",
         arch: 5,
@@ -138,7 +139,7 @@ const TABLE: &[Expect] = &[
         slots: (5, 4),
         lines: &[FOUND_5_4, MAX_8],
     },
-    // §5: no part-0xC0E log; the A12 row (RK3288, sold as A17) applies.
+    // Core data: no part-0xC0E log; the A12 row (RK3288, sold as A17) applies.
     Expect {
         model: "cortex-a17",
         arch: 5,
@@ -148,7 +149,7 @@ const TABLE: &[Expect] = &[
         slots: (5, 4),
         lines: &[FOUND_5_4, MAX_4],
     },
-    // §5 B (RPi 3, 32-bit kernel): 5 (+1)/4, 8 bytes.
+    // Boot log (RPi 3, 32-bit kernel): 5 (+1)/4, 8 bytes.
     Expect {
         model: "cortex-a53",
         arch: 6,
@@ -158,7 +159,7 @@ const TABLE: &[Expect] = &[
         slots: (5, 4),
         lines: &[FOUND_5_4, MAX_8],
     },
-    // §5 Q: 6/4/2, v8, max 8 (no boot log; derived).
+    // QEMU model: 6/4/2, v8, max 8 (no boot log; derived).
     Expect {
         model: "cortex-a57",
         arch: 6,
@@ -177,7 +178,7 @@ const TABLE: &[Expect] = &[
         slots: (5, 4),
         lines: &[FOUND_5_4, MAX_8],
     },
-    // §4.6 / §3.3 step 3: Scorpion refused before counting; the early slot
+    // `scorpion`, `init` step 2: Scorpion refused before counting; the early slot
     // query still reports the hardware counts (version 3, 6/2 decided by
     // the model: 5 usable BRPs, 1 WRP).
     Expect {
@@ -191,7 +192,7 @@ const TABLE: &[Expect] = &[
             "hw-breakpoint: Scorpion CPU detected. Hardware breakpoints and watchpoints disabled",
         ],
     },
-    // §5 B (APQ8074): 5 (+1)/4, 8 bytes.
+    // Boot log (APQ8074): 5 (+1)/4, 8 bytes.
     Expect {
         model: "krait",
         arch: 5,
@@ -201,7 +202,7 @@ const TABLE: &[Expect] = &[
         slots: (5, 4),
         lines: &[FOUND_5_4, MAX_8],
     },
-    // §5 B: Krait 200 prints "Failed to enable monitor mode on CPU 0." on
+    // Boot log: Krait 200 prints "Failed to enable monitor mode on CPU 0." on
     // silicon; MODELS.md: the preset (v7.1, 6/4, 4-byte BAS decided) is not
     // tuned to that log (cause unknown), MDBGen sticks.
     Expect {
@@ -291,7 +292,7 @@ fn every_preset_boots_to_the_kernel_outcome_threads() {
 
 #[test]
 fn successful_reset_leaves_every_pair_zero_and_the_probe_in_wcr0() {
-    // §3.5 step E and §3.8: all BRPs (reserved one included) and the WRPs
+    // `reset` (pairs) and `max-watchpoint-length`: all BRPs (reserved one included) and the WRPs
     // the driver uses are zeroed; the init CPU's WCR0 keeps the probe value.
     let (m, _hw) = boot("cortex-a15", Executor::Inline);
     for cpu in 0..4 {

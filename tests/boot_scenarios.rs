@@ -1,4 +1,4 @@
-//! kernel-behaviour.md §6, hw_breakpoint scenarios 29–38 (37 is in
+//! The hw_breakpoint driver scenarios of docs/kernel-flow.md (the lock race is in
 //! `boot_faults.rs`, with the lock race), checked down to the instruction
 //! words each vCPU executed.
 #![allow(clippy::unwrap_used)]
@@ -421,7 +421,7 @@ fn scenario_35_monitor_mode_refused_on_cpu_0() {
         assert_eq!(trace(&m, cpu), reset, "CPU {cpu}");
         assert!(m.vcpu(cpu).unwrap().debug().mdbgen(), "CPU {cpu}");
     }
-    // Init fails as in scenario 32: counts zeroed, the state removed
+    // Init fails as when a CPU traps during init: counts zeroed, the state removed
     // without calls, nothing left registered.
     assert!(!r.enabled);
     assert_eq!((r.brps, r.wrps), (0, 0));

@@ -1,5 +1,5 @@
-//! The hw_breakpoint install path from the outside (kernel-behaviour.md
-//! §3.9): control-register encodings as written to the vCPU through MCR
+//! The hw_breakpoint install path from the outside (docs/kernel-flow.md,
+//! `control-encoding`): control-register encodings as written to the vCPU through MCR
 //! words (value register first), slot search from index 0, refusals with
 //! typed errors, the failed-init case, and the mismatch step-over of
 //! breakpoints and watchpoints through the debug exception handlers.

@@ -36,7 +36,7 @@ impl fmt::Display for LogLine {
     }
 }
 
-/// The driver's message catalogue (kernel-behaviour.md §3.11).
+/// The driver's message catalogue (docs/kernel-flow.md, `messages`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Message {
     /// MIDR\[19:16\] ≠ 0xF (warn, once).

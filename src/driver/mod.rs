@@ -1,5 +1,5 @@
 //! The ARM Linux `hw_breakpoint` driver's init and per-CPU reset flow,
-//! replayed on an emulated [`Machine`] (kernel-behaviour.md §3).
+//! replayed on an emulated [`Machine`] (`arch/arm/kernel/hw_breakpoint.c`; docs/kernel-flow.md).
 //!
 //! The driver touches debug registers only by executing the MRC/MCR words the
 //! kernel's accessors compile to, on the vCPU the kernel code would run on

@@ -25,7 +25,7 @@ pub enum InitWindow {
 pub type WindowFn = Arc<dyn Fn(InitWindow) + Send + Sync>;
 
 /// Which kernel's driver to replay, where they differ in this flow
-/// (kernel-behaviour.md §3.6, §3.12).
+/// (docs/kernel-flow.md, `monitor-mode` and `driver-versions`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
 pub enum DriverVersion {
     /// Current mainline: `enable_monitor_mode` handles v6, v6.1, v7 ECP14,
@@ -55,7 +55,7 @@ pub struct InitOptions {
     /// the failure-path removal / the fault-handler installation, using the
     /// `_cpuslocked` API — what the kernel does (default `true`). `false` is
     /// a test-only switch that uses the self-locking API variants instead,
-    /// re-opening the window the lock closes (kernel-behaviour.md §3.3).
+    /// re-opening the window the lock closes (docs/kernel-flow.md, `init`).
     pub hold_hotplug_lock: bool,
     /// Called at each [`InitWindow`] point, on the init thread, with the
     /// lock held if [`InitOptions::hold_hotplug_lock`]. Test-only: a test

@@ -21,7 +21,7 @@ fn cpuid_part(midr: u32) -> u32 {
         .into_bits()
 }
 
-/// What `hw_breakpoint_slots` reports (kernel-behaviour.md §3.2 item 8).
+/// What `hw_breakpoint_slots` reports (docs/kernel-flow.md, `probes`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Slots {
     /// Usable breakpoints (0 if the architecture is unsupported).

@@ -115,8 +115,8 @@ impl DriverCore {
             .push(line);
     }
 
-    /// `reset_ctrl_regs(cpu)` on the vCPU of `ctx` (kernel-behaviour.md
-    /// §3.5), through the trap path. Problems go to the error mask and the
+    /// `reset_ctrl_regs(cpu)` on the vCPU of `ctx` (`arch/arm/kernel/hw_breakpoint.c`;
+    /// docs/kernel-flow.md, `reset`), through the trap path. Problems go to the error mask and the
     /// log; an `Err` is an unhandled undefined instruction (kernel oops),
     /// which stops the reset where it happened.
     ///
@@ -193,7 +193,7 @@ impl DriverCore {
         Ok(())
     }
 
-    /// `enable_monitor_mode` (kernel-behaviour.md §3.6).
+    /// `enable_monitor_mode` (docs/kernel-flow.md, `monitor-mode`).
     pub(super) fn enable_monitor_mode(
         &self,
         ctx: &mut VcpuCtx<'_>,

@@ -2,7 +2,7 @@ use super::*;
 
 #[test]
 fn accessor_words_match_the_kernel_ones() {
-    // kernel-behaviour.md scenario 32 and §3.4 examples.
+    // The words the kernel's accessors compile to (docs/kernel-flow.md, `trap-hook`).
     assert_eq!(mrc_word(0, 1, 3, 4), 0xee11_0e93); // OSDLR read
     assert_eq!(mcr_word(0, 1, 0, 4), 0xee01_0e90); // OSLAR write
     assert_eq!(mcr_word(0, 0, 7, 0), 0xee00_0e17); // VCR write

@@ -34,7 +34,7 @@ pub enum FaultKind {
     /// Monitor debug-mode is held off by the board: DBGDSCR.MDBGen does not
     /// stick (writes through DBGDSCRext, or the v6 DSCR, are ignored for
     /// that bit; it reads 0), so Linux prints "Failed to enable monitor mode
-    /// on CPU N." (scenario 35). Reproduces the Cortex-A5 (ADSP-SC589),
+    /// on CPU N.". Reproduces the Cortex-A5 (ADSP-SC589),
     /// Krait 200 (MSM8960) and OMAP4460 boot logs; the mechanism on those
     /// boards (plausibly invasive-debug authentication or a firmware or
     /// external-debugger setting) is unverified, so it is an input here.

@@ -241,7 +241,7 @@ impl VcpuCtx<'_> {
     /// `MRC p14, 0, R<rt>, c<crn>, c<crm>, <opc2>`: returns what lands in
     /// `R<rt>`. The accessor zeroes `R<rt>` first (as `u32 val = 0;` before
     /// the inline `mrc`), so a trapped read that a hook skips yields 0 — the
-    /// defined value the spec recommends for the unwritten destination.
+    /// defined value this model picks for the unwritten destination (docs/kernel-flow.md, `trap-hook`).
     #[inline]
     pub fn mrc(&mut self, rt: u8, crn: u8, crm: u8, opc2: u8) -> Result<u32, KernelOops> {
         let rt = rt & 15;

@@ -1,6 +1,6 @@
 //! The ARM Linux `hw_breakpoint` driver's install path and debug exception
 //! handlers, on an emulated [`Machine`](crate::machine::Machine) after [`HwBreakpoint::init`](crate::driver::HwBreakpoint::init)
-//! (kernel-behaviour.md §3.9, and the arch code's behaviour described
+//! (`arch/arm/kernel/hw_breakpoint.c`; docs/kernel-flow.md, `control-encoding`; the arch code's behaviour described
 //! below).
 //!
 //! What is modelled, in the kernel's order:

@@ -11,7 +11,7 @@ use crate::debug_arch as arch;
 
 /// `TASK_SIZE` of a 3G/1G ARM kernel (`PAGE_OFFSET` 0xC000_0000 less
 /// 16 MiB for modules): addresses at or above it are kernel space.
-/// **Decision**: the spec gives no value; this is the default split.
+/// **Decision**: the value depends on `CONFIG_VMSPLIT_*` (`arch/arm/Kconfig`); this is the default 3G/1G split.
 pub const TASK_SIZE: u32 = 0xBF00_0000;
 
 /// The kernel's `ARM_BREAKPOINT_PRIV` (PL1).
