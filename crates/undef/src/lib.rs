@@ -219,6 +219,6 @@ pub use hook::{
     DEBUG_REG_HOOK_INSTR_VAL,
 };
 pub use router::{
-    CpuRouter, Fallback, HookGuard, HookInfo, QsbrRouter, RouteOutcome, RouteStatus, UndefRouter,
-    UnhandledReason, DEFAULT_MAX_CPUS,
+    CpuRouter, CpuSlot, Fallback, HookGuard, HookInfo, QsbrRouter, QsbrSlot, ReadSide,
+    RouteOutcome, RouteStatus, SlotRouter, UndefRouter, UnhandledReason, DEFAULT_MAX_CPUS,
 };
