@@ -1,6 +1,6 @@
 //! Routing of emulated ARM Undefined Instruction traps to registered hooks, the way the
 //! ARM Linux kernel's `do_undefinstr`/`call_undef_hook` do it
-//! (`/work/shared/spec/kernel-behaviour.md` §2).
+//! (`arch/arm/kernel/traps.c`; the project's notes: `docs/undef.md`).
 //!
 //! # Example: a VMM routing a trapped debug-register read
 //!
@@ -156,6 +156,19 @@
 //! [`QsbrRouter::route_instruction_status`] returns the 16-byte [`RouteStatus`] in
 //! registers, for callers that have the instruction, size and CPSR at hand already.
 //! BENCHMARKS.md has the measured cost of each.
+//!
+//! # Modules, in reading order (bottom layer first)
+//! Each module uses only the ones above it in this list; the everyday API is
+//! re-exported at the crate root.
+//! * `frame`, `sync`, `matcher`: the trap frame and the kernel's consequences, the
+//!   atomics (std or loom), the bitset matcher (no crate imports);
+//! * `error`: [`UndefError`];
+//! * `fetch`, `hook`, `rcu`: instruction fetch, hooks and handlers, the RCU cell;
+//! * `router`: `outcome` → `snapshot` → `route` (the routing core) → `shared`
+//!   ([`UndefRouter`]) → `handle` ([`SlotRouter`]) → `cpu` / `qsbr` (its two read
+//!   sides, [`CpuRouter`] and [`QsbrRouter`]).
+//!
+//! The kernel facts behind the routing rules are collected in `docs/undef.md`.
 //!
 //! # Features
 //! * `std` (default): `std` support in `thiserror` (and in `tracing`, when that is

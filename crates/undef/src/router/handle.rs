@@ -15,8 +15,8 @@ use super::outcome::{Outcome, RouteOutcome, RouteStatus};
 use super::route::fetch_logged;
 use super::shared::UndefRouter;
 
-/// How a [`SlotRouter`] enters its slot's read-side section: [`CpuSlot`] or
-/// [`QsbrSlot`]. Sealed: the crate's two read sides are the only ones.
+/// How a [`SlotRouter`] enters its slot's read-side section: [`CpuSlot`](super::CpuSlot) or
+/// [`QsbrSlot`](super::QsbrSlot). Sealed: the crate's two read sides are the only ones.
 pub trait ReadSide: sealed::ReadSideImpl {}
 
 pub(super) mod sealed {

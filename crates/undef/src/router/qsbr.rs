@@ -26,7 +26,7 @@ pub struct QsbrSlot;
 /// state: one more `Acquire` load of the router's grace-period counter and, only if a
 /// writer advanced it since the last report, one `Release` store to the handle's own
 /// cache line. No atomic read-modify-write, no fence. While *offline* it still routes
-/// correctly, through the same slot as a [`CpuRouter`] (one locked instruction).
+/// correctly, through the same slot as a [`CpuRouter`](super::CpuRouter) (one locked instruction).
 ///
 /// # Guarantees
 /// The same as for the other routing paths (crate docs, "Concurrency guarantees"): when
@@ -110,7 +110,7 @@ impl SlotRouter<QsbrSlot> {
 
     /// Goes offline (one release store): writers stop waiting for this handle. Call it
     /// before the vCPU halts, blocks or sleeps. Routing keeps working while offline, at
-    /// the cost of a [`CpuRouter`] route. Idempotent.
+    /// the cost of a [`CpuRouter`](super::CpuRouter) route. Idempotent.
     pub fn offline(&mut self) {
         self.router.inner.hooks.qsbr_offline(self.cpu as usize);
     }

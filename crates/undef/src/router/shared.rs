@@ -214,11 +214,11 @@ impl UndefRouter {
     }
 
     /// Fetches the instruction at the frame's PC from `mem` (kernel rules, see
-    /// [`fetch_instruction`](crate::fetch_instruction)) and routes it.
+    /// [`fetch_instruction`](crate::fetch::fetch_instruction)) and routes it.
     ///
     /// # Errors
     /// [`UndefError::FetchFault`] when the fetch faults; no hook is consulted and the
-    /// frame is untouched (deliver [`Consequence::for_frame`](crate::Consequence::for_frame)).
+    /// frame is untouched (deliver [`Consequence::for_frame`](crate::frame::Consequence::for_frame)).
     pub fn route<M: InstructionMemory + ?Sized>(
         &self,
         frame: &mut TrapFrame,
