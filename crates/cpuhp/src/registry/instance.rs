@@ -11,6 +11,19 @@ use super::table::{Callbacks, InstanceId, Step};
 use super::Hotplug;
 
 impl Hotplug {
+    /// Edits the instance list of multi-instance `state` in the copy-on-write
+    /// table (nothing for any other kind of state).
+    fn edit_instances(&self, state: State, edit: impl FnOnce(&mut Vec<InstanceId>)) {
+        let mut g = lock(&self.table);
+        if let Some(Step {
+            cbs: Callbacks::Multi { instances, .. },
+            ..
+        }) = Arc::make_mut(&mut g).steps.get_mut(state.index())
+        {
+            edit(instances);
+        }
+    }
+
     pub(super) fn add_instance_common(
         &self,
         state: State,
@@ -60,14 +73,7 @@ impl Hotplug {
             }
         }
         drop(t); // see remove_common
-        let mut g = lock(&self.table);
-        if let Some(Step {
-            cbs: Callbacks::Multi { instances, .. },
-            ..
-        }) = Arc::make_mut(&mut g).steps.get_mut(state.index())
-        {
-            instances.insert(0, instance);
-        }
+        self.edit_instances(state, |instances| instances.insert(0, instance));
         Ok(())
     }
 
@@ -157,14 +163,7 @@ impl Hotplug {
             }
         }
         drop(t); // see remove_common
-        let mut g = lock(&self.table);
-        if let Some(Step {
-            cbs: Callbacks::Multi { instances, .. },
-            ..
-        }) = Arc::make_mut(&mut g).steps.get_mut(state.index())
-        {
-            instances.retain(|&i| i != instance);
-        }
+        self.edit_instances(state, |instances| instances.retain(|&i| i != instance));
         Ok(())
     }
 
