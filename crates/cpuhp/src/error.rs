@@ -124,6 +124,7 @@ impl fmt::Display for CallbackFailure {
 
 /// What made the kernel hit `BUG()`: a fatal outcome, reported as a value.
 #[derive(Clone, PartialEq, Eq, Debug)]
+#[non_exhaustive]
 pub enum BugKind {
     /// A teardown issued by setup rollback, `remove_state` or
     /// `remove_instance` failed (teardowns there must not fail).

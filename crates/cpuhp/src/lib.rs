@@ -74,6 +74,21 @@
 //! * Kernel messages are kept for [`Hotplug::take_messages`] and emitted as
 //!   `tracing` warnings; callbacks are traced as `cpuhp_enter`/`cpuhp_exit`.
 //!
+//! # Modules, in reading order (bottom layer first)
+//! Each module uses only the ones above it in this list; the everyday API is
+//! re-exported at the crate root.
+//! * `state`, `sync`: the [`State`] space and its sections; the locks and atomics
+//!   (std or loom);
+//! * `error`, `context`, `lock`: [`CpuhpError`] and callback errors; the per-thread
+//!   CPU context ([`current_cpu`], [`irqs_disabled`]); the hotplug rwlock;
+//! * `executor`: where a callback runs ([`CpuExecutor`]);
+//! * `registry`: `table` (the step table) → `mod` ([`Hotplug`], queries, fault
+//!   injection) → `disable` (the read lock, [`Hotplug::cpu_hotplug_disable`]) →
+//!   `walk` (callbacks, up/down with rollback, `cpu_up`/`cpu_down`) → `api`
+//!   (setup/remove state) → `instance` (multi-instance add/remove).
+//!
+//! The kernel facts behind these rules are collected in `docs/cpuhp.md`.
+//!
 //! # Example: the ARM hw_breakpoint driver pattern
 //!
 //! Install a dynamic ONLINE state whose startup resets every online CPU now

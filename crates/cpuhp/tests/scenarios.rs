@@ -1,4 +1,4 @@
-//! The hotplug scenarios of kernel-behaviour.md §6 (1–22), written once and
+//! The hotplug scenarios (listed in `docs/cpuhp.md`), written once and
 //! run for both executors (modules `inline` and `threaded` at the bottom).
 #![cfg(not(loom))]
 #![allow(clippy::unwrap_used)]
@@ -726,7 +726,7 @@ fn s22_lock_misuse(env: Env) {
     );
 }
 
-// Extra (arm64 §4.3): installing a STARTING state runs its startup on each
+// Extra (`cpuhp_issue_call()` for an atomic AP state, `kernel/cpu.c`): installing a STARTING state runs its startup on each
 // already-online CPU, in that CPU's context, with interrupts disabled.
 fn s23_starting_setup_context(env: Env) {
     let hp = some(3, &[0, 2], env);
@@ -751,7 +751,7 @@ fn s23_starting_setup_context(env: Env) {
     assert!(r.calls().iter().all(|c| c.irqs_off));
 }
 
-// Extra (§1.2 `fail`): one-shot fault injection.
+// Extra (`hotplug/fail`, `fail_store()` in `kernel/cpu.c`): one-shot fault injection.
 fn s24_fault_injection(env: Env) {
     let hp = some(3, &[0, 1], env);
     let r = Rec::new();
@@ -843,7 +843,7 @@ fn s_cpu_errors(env: Env) {
     assert_eq!(hp.state_of(0).unwrap(), State::OFFLINE);
 }
 
-// Extra (§1.12): `cpu_hotplug_disable` makes `cpu_up`/`cpu_down` fail with
+// Extra (`cpu_hotplug_disable()`, `kernel/cpu.c`): `cpu_hotplug_disable` makes `cpu_up`/`cpu_down` fail with
 // -EBUSY, changing nothing, until every guard is dropped; it nests, leaves state
 // setup alone, waits for a transition in progress, and refuses the two calls
 // that would deadlock.

@@ -4,6 +4,7 @@ use crate::frame::InstrSize;
 
 /// Everything that can go wrong in this crate. Every variant names the offending value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum UndefError {
     /// A hook's `instr_val` has bits set outside `instr_mask`, so
     /// `(instr & instr_mask) == instr_val` can never hold: the hook could never run.

@@ -1,4 +1,5 @@
-//! Fetching the trapped instruction the way `do_undefinstr` does (kernel-behaviour.md §2.4).
+//! Fetching the trapped instruction the way `do_undefinstr()` does
+//! (`arch/arm/kernel/traps.c`: `get_user()` of a word, or of one or two Thumb halfwords).
 
 use crate::error::UndefError;
 use crate::frame::{InstrSize, TrapFrame};

@@ -106,7 +106,8 @@ impl TrapFrame {
 }
 
 /// What the kernel does with an undefined instruction that no hook handled
-/// (kernel-behaviour.md §2.5). The VMM delivers it to the guest.
+/// (`do_undefinstr()` in `arch/arm/kernel/traps.c`: `arm_notify_die("Oops - undefined
+/// instruction", regs, &info, 0, 6)` with `SIGILL`/`ILL_ILLOPC`). The VMM delivers it to the guest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Consequence {
     /// User mode: SIGILL to the task.

@@ -8,7 +8,8 @@ use crate::error::UndefError;
 use crate::frame::TrapFrame;
 
 /// `instr_mask` of the ARM hw_breakpoint driver's debug-register hook: MRC/MCR to p14
-/// with opc1 0 and CRn c0–c7 (kernel-behaviour.md §3.4).
+/// with opc1 0 and CRn c0–c7 (`arch/arm/kernel/hw_breakpoint.c`, `debug_reg_hook`;
+/// the fields are decoded in `docs/undef.md`, "The hw_breakpoint debug-register hook").
 pub const DEBUG_REG_HOOK_INSTR_MASK: u32 = 0x0FE8_0F10;
 /// `instr_val` of the ARM hw_breakpoint driver's debug-register hook.
 pub const DEBUG_REG_HOOK_INSTR_VAL: u32 = 0x0E00_0E10;

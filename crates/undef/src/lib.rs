@@ -1,6 +1,6 @@
 //! Routing of emulated ARM Undefined Instruction traps to registered hooks, the way the
 //! ARM Linux kernel's `do_undefinstr`/`call_undef_hook` do it
-//! (`/work/shared/spec/kernel-behaviour.md` §2).
+//! (`arch/arm/kernel/traps.c`; the project's notes: `docs/undef.md`).
 //!
 //! # Example: a VMM routing a trapped debug-register read
 //!
@@ -157,6 +157,19 @@
 //! registers, for callers that have the instruction, size and CPSR at hand already.
 //! BENCHMARKS.md has the measured cost of each.
 //!
+//! # Modules, in reading order (bottom layer first)
+//! Each module uses only the ones above it in this list; the everyday API is
+//! re-exported at the crate root.
+//! * `frame`, `sync`, `matcher`: the trap frame and the kernel's consequences, the
+//!   atomics (std or loom), the bitset matcher (no crate imports);
+//! * `error`: [`UndefError`];
+//! * `fetch`, `hook`, `rcu`: instruction fetch, hooks and handlers, the RCU cell;
+//! * `router`: `outcome` → `snapshot` → `route` (the routing core) → `shared`
+//!   ([`UndefRouter`]) → `handle` ([`SlotRouter`]) → `cpu` / `qsbr` (its two read
+//!   sides, [`CpuRouter`] and [`QsbrRouter`]).
+//!
+//! The kernel facts behind the routing rules are collected in `docs/undef.md`.
+//!
 //! # Features
 //! * `std` (default): `std` support in `thiserror` (and in `tracing`, when that is
 //!   on); writers yield the thread while waiting. Without it the crate is `no_std` +
@@ -219,6 +232,6 @@ pub use hook::{
     DEBUG_REG_HOOK_INSTR_VAL,
 };
 pub use router::{
-    CpuRouter, Fallback, HookGuard, HookInfo, QsbrRouter, RouteOutcome, RouteStatus, UndefRouter,
-    UnhandledReason, DEFAULT_MAX_CPUS,
+    CpuRouter, CpuSlot, Fallback, HookGuard, HookInfo, QsbrRouter, QsbrSlot, ReadSide,
+    RouteOutcome, RouteStatus, SlotRouter, UndefRouter, UnhandledReason, DEFAULT_MAX_CPUS,
 };

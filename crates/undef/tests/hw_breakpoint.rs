@@ -1,6 +1,7 @@
 //! The ARM hw_breakpoint driver's debug-register hook (instr_mask 0x0FE80F10, instr_val
 //! 0x0E000E10, CPSR mask/value 0) against words written from the mask arithmetic:
-//! every field of kernel-behaviour.md §3.4 at and just past its boundaries.
+//! every field of the MRC/MCR encoding the mask constrains (`docs/undef.md`, "The
+//! hw_breakpoint debug-register hook") at and just past its boundaries.
 #![allow(clippy::unwrap_used)]
 
 mod common;

@@ -1,4 +1,4 @@
-//! kernel-behaviour.md §6, scenarios 23–28 (undefined-instruction hooks), from outside.
+//! Scenarios 23–28 (undefined-instruction hooks, listed in `docs/undef.md`), from outside.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -79,8 +79,8 @@ fn scenario_24_debug_reg_hook_spec_words() {
         f.skip_instruction(InstrSize::Four);
         HookResult::Handled
     }));
-    // Scenario 24 speaks of "the 15 encodings listed in 3.4"; §3.4 actually lists 14
-    // (9 ✓, 5 ✗). All 14 are here; tests/hw_breakpoint.rs adds every field boundary.
+    // Fourteen hand-written words (9 match, 5 do not); tests/hw_breakpoint.rs adds
+    // every field boundary.
     let cases: [(u32, bool); 14] = [
         (0xEE10_0E10, true),
         (0xEE10_0E11, true),
