@@ -29,8 +29,8 @@
 //!   injection, [`DebugState::set_double_lock`]).
 
 use crate::matching::{
-    apply_event_to_dscr, check_breakpoint, check_watchpoint, Breakpoints, DataAccess, DebugEvent,
-    DebugGate, InstructionFetch, MatchConfig, WatchpointTable, Watchpoints,
+    apply_event_to_dscr, check_breakpoint, check_watchpoint, BreakpointTable, Breakpoints,
+    DataAccess, DebugEvent, DebugGate, InstructionFetch, MatchConfig, WatchpointTable, Watchpoints,
 };
 use crate::model::CoreModel;
 use crate::state::DebugState;
@@ -105,6 +105,44 @@ impl DebugState {
             &self.watchpoints(),
             &DebugGate::from_state(self),
         )
+    }
+
+    /// This vCPU's breakpoints and gate compiled for the instruction-fetch
+    /// hot path ([`BreakpointTable`]): `table.check(fetch)` is
+    /// [`Self::peek_instruction`], and [`Self::on_instruction_with`] records
+    /// its event. Keep it current with [`Self::refresh_breakpoint_table`]
+    /// (or the finer [`BreakpointTable::set`]/[`BreakpointTable::set_gate`])
+    /// after the guest writes a debug register.
+    pub fn breakpoint_table(&self, model: &CoreModel) -> BreakpointTable {
+        BreakpointTable::new(
+            &MatchConfig::from_model(model),
+            &self.breakpoints(),
+            &DebugGate::from_state(self),
+        )
+    }
+
+    /// Recompiles `table` (built by [`Self::breakpoint_table`] for this
+    /// vCPU's model) from this vCPU's current BRPs and gate, keeping its
+    /// generation count going so that a translator sees whether the
+    /// [`BreakpointTable::summary`] changed. Call it after every completed
+    /// CP14 write, reset or snapshot restore.
+    pub fn refresh_breakpoint_table(&self, table: &mut BreakpointTable) {
+        table.reload(&self.breakpoints(), &DebugGate::from_state(self));
+    }
+
+    /// [`Self::on_instruction`] on a compiled table: if a breakpoint of
+    /// `table` (kept current for this vCPU) fires, records the event
+    /// (DBGDSCR.MOE = 0b0001) and returns it. No allocation, no lock; the
+    /// per-instruction path an emulator uses.
+    #[inline]
+    pub fn on_instruction_with(
+        &mut self,
+        table: &BreakpointTable,
+        fetch: &InstructionFetch,
+    ) -> Option<DebugEvent> {
+        let event = table.check(fetch)?;
+        self.record_event(&event);
+        Some(event)
     }
 
     /// The breakpoint debug event `fetch` raises on this vCPU of `model`,
@@ -204,6 +242,41 @@ mod tests {
         assert!(g.mdbgen && g.halting && g.double_lock);
         s.prcr = PRCR_CORENPDRQ;
         assert!(!DebugGate::from_state(&s).double_lock);
+    }
+
+    #[test]
+    fn compiled_breakpoints_follow_the_registers() {
+        let a15 = model("cortex-a15");
+        let mut s = DebugState::cold_reset(a15, UnknownFill::Zero);
+        s.set_os_lock(false);
+        s.dscr |= 1 << 15;
+        s.bvr[1] = 0x8000;
+        s.bcr[1] = 1 | (0b11 << 1) | (0b1111 << 5);
+        let fetch = InstructionFetch {
+            address: 0x8000,
+            thumb: false,
+            mode: Mode::Supervisor,
+            secure: false,
+            contextidr: 0,
+            vmid: 0,
+        };
+        let mut table = s.breakpoint_table(a15);
+        assert_eq!(table.check(&fetch), s.peek_instruction(a15, &fetch));
+        let e = s.on_instruction_with(&table, &fetch);
+        assert_eq!(
+            e.map(|e| (e.kind, e.units)),
+            Some((EventKind::Breakpoint, 0b10))
+        );
+        assert_eq!((s.dscr >> 2) & 0xF, u32::from(moe::BREAKPOINT));
+        // The guest disables BRP 1: the refreshed table agrees, and its
+        // generation tells a translator.
+        let generation = table.generation();
+        s.bcr[1] = 0;
+        s.refresh_breakpoint_table(&mut table);
+        assert_ne!(table.generation(), generation);
+        let before = s;
+        assert_eq!(s.on_instruction_with(&table, &fetch), None);
+        assert_eq!(s, before);
     }
 
     #[test]

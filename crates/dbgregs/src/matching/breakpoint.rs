@@ -92,14 +92,72 @@ const fn effective_mask(cfg: &MatchConfig, bcr: Dbgbcr) -> u8 {
 ///   0b1111, otherwise UNPREDICTABLE → **decision**: disabled. Nonzero
 ///   masked BVR bits (UNPREDICTABLE) are simply not compared.
 const fn address_matches(cfg: &MatchConfig, bcr: Dbgbcr, bvr: u32, pc: u32) -> Option<bool> {
+    match address_compare(cfg, bcr, bvr) {
+        Some(compare) => Some(compare.hits(pc)),
+        None => None,
+    }
+}
+
+/// The instruction addresses an address-type BRP compares equal, as one
+/// masked compare (`pc & keep == base`), valid for every PC that is
+/// aligned for its instruction set (PC\[0\] = 0; A32 also PC\[1\] = 0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct AddressCompare {
+    /// The PC bits compared.
+    pub(crate) keep: u32,
+    /// Their value (`base & !keep == 0`, except for [`Self::NEVER`]).
+    pub(crate) base: u32,
+}
+
+impl AddressCompare {
+    /// Compares equal to no PC (BAS\[0\] = BAS\[2\] = 0).
+    pub(crate) const NEVER: AddressCompare = AddressCompare { keep: 0, base: 1 };
+
+    /// Whether the aligned `pc` compares equal.
+    #[inline(always)]
+    pub(crate) const fn hits(self, pc: u32) -> bool {
+        pc & self.keep == self.base
+    }
+}
+
+/// The address comparison rule of [`address_matches`], compiled: `None`
+/// for reserved programming. With MASK = 0 the halfword at BVR\[31:2\]
+/// is compared when BAS\[0\] is set, the one at +2 when BAS\[2\] is set
+/// (PC\[1:0\] picks the BAS bit, and an aligned PC has PC\[1:0\] = 0 or
+/// 2): both is the word, neither is nothing.
+pub(crate) const fn address_compare(
+    cfg: &MatchConfig,
+    bcr: Dbgbcr,
+    bvr: u32,
+) -> Option<AddressCompare> {
+    let word = bvr & !0b11;
     match effective_mask(cfg, bcr) {
-        0 => Some((pc ^ bvr) >> 2 == 0 && (bcr.bas() >> (pc & 3)) & 1 != 0),
+        0 => Some(match (bcr.bas() & 0b001 != 0, bcr.bas() & 0b100 != 0) {
+            (true, true) => AddressCompare {
+                keep: !0b11,
+                base: word,
+            },
+            (true, false) => AddressCompare {
+                keep: !0b1,
+                base: word,
+            },
+            (false, true) => AddressCompare {
+                keep: !0b1,
+                base: word | 0b10,
+            },
+            (false, false) => AddressCompare::NEVER,
+        }),
         1 | 2 => None,
         m => {
             if bcr.bas() != 0b1111 {
                 None
             } else {
-                Some((pc ^ bvr) >> m == 0)
+                // MASK is 5 bits, so 3 <= m <= 31 and the shift is in range.
+                let keep = !((1u32 << m) - 1);
+                Some(AddressCompare {
+                    keep,
+                    base: bvr & keep,
+                })
             }
         }
     }
@@ -130,17 +188,74 @@ const fn context_matches(
     bxvr: Option<&u8>,
     ctx: &Context,
 ) -> bool {
-    if effective_mask(cfg, bcr) != 0 || matches!(ctx.privilege, Privilege::Pl2) {
+    if matches!(ctx.privilege, Privilege::Pl2) {
         return false;
     }
-    let cid_ok = !cid || bvr == ctx.contextidr;
-    let vmid_ok = !vmid
-        || (!ctx.secure
-            && match bxvr {
-                Some(v) => *v == ctx.vmid,
-                None => false,
-            });
-    cid_ok && vmid_ok
+    let bxvr = match bxvr {
+        Some(v) => Some(*v),
+        None => None,
+    };
+    context_compare(cfg, bcr, cid, vmid, bvr, bxvr).hits(ctx.contextidr, ctx.vmid, ctx.secure)
+}
+
+/// The context comparison of a context-type BRP (outside PL2), as two
+/// masked compares: CONTEXTIDR against `cid` under `cid_keep`, and the
+/// VMID with the Security state above it (bit 8) against `vmid` under
+/// `vmid_keep`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct ContextCompare {
+    pub(crate) cid_keep: u32,
+    pub(crate) cid: u32,
+    pub(crate) vmid_keep: u16,
+    pub(crate) vmid: u16,
+}
+
+impl ContextCompare {
+    /// Matches no context (a nonzero MASK, or no context type).
+    pub(crate) const NEVER: ContextCompare = ContextCompare {
+        cid_keep: 0,
+        cid: 1,
+        vmid_keep: 0,
+        vmid: 0,
+    };
+
+    /// Whether the current CONTEXTIDR, VMID and (effective) Security state
+    /// match.
+    #[inline(always)]
+    pub(crate) const fn hits(self, contextidr: u32, vmid: u8, secure: bool) -> bool {
+        let key = vmid as u16 | (secure as u16) << 8;
+        contextidr & self.cid_keep == self.cid && key & self.vmid_keep == self.vmid
+    }
+}
+
+/// The context comparison rule of [`context_matches`], compiled:
+/// CONTEXTIDR = BVR (all 32 bits) when `cid`; VMID = BXVR.VMID in
+/// Non-secure state when `vmid` (a missing BXVR entry never matches, so it
+/// compares against 0x200, which no VMID and Security state make).
+pub(crate) const fn context_compare(
+    cfg: &MatchConfig,
+    bcr: Dbgbcr,
+    cid: bool,
+    vmid: bool,
+    bvr: u32,
+    bxvr: Option<u8>,
+) -> ContextCompare {
+    if effective_mask(cfg, bcr) != 0 {
+        return ContextCompare::NEVER;
+    }
+    let (cid_keep, cid) = if cid { (!0, bvr) } else { (0, 0) };
+    let (vmid_keep, vmid) = match (vmid, bxvr) {
+        (false, _) => (0, 0),
+        // Bit 8 (Secure) must be clear.
+        (true, Some(v)) => (0x1FF, v as u16),
+        (true, None) => (0x1FF, 0x200),
+    };
+    ContextCompare {
+        cid_keep,
+        cid,
+        vmid_keep,
+        vmid,
+    }
 }
 
 /// Number of BRPs looked at: implemented and present in the slices.

@@ -18,7 +18,8 @@
 //!   and linked comparisons — `breakpoint`;
 //! * watched bytes (BAS lanes, MASK ranges), LSC, links — `watchpoint`;
 //! * the same rules compiled once per WRP for the per-access hot path —
-//!   [`WatchpointTable`];
+//!   [`WatchpointTable`] — and once per BRP for the per-instruction path —
+//!   [`BreakpointTable`], with its [`BreakpointSummary`] for translators;
 //! * MOE, fault addresses, synchronous or not — `event`.
 //!
 //! Where the architecture leaves a choice (reserved encodings, CONSTRAINED
@@ -26,12 +27,16 @@
 //! it; reserved combinations always behave as disabled unless noted.
 
 mod breakpoint;
+mod breakpoint_summary;
+mod breakpoint_table;
 mod condition;
 mod event;
 mod table;
 mod watchpoint;
 
 pub use breakpoint::breakpoint_matches;
+pub use breakpoint_summary::{Beyond, BreakpointSummary, InstructionRange};
+pub use breakpoint_table::BreakpointTable;
 pub use event::{
     apply_event_to_dscr, breakpoint_event, check_breakpoint, check_watchpoint, moe,
     watchpoint_event, DebugEvent, EventKind, FS_DEBUG_LONG, FS_DEBUG_SHORT,
@@ -161,6 +166,19 @@ pub enum Mode {
 }
 
 impl Mode {
+    /// Every mode, in declaration order.
+    pub const ALL: [Mode; 9] = [
+        Mode::User,
+        Mode::Fiq,
+        Mode::Irq,
+        Mode::Supervisor,
+        Mode::Monitor,
+        Mode::Abort,
+        Mode::Hyp,
+        Mode::Undefined,
+        Mode::System,
+    ];
+
     /// The mode a CPSR.M value (bits \[4:0\]) encodes; `None` for reserved
     /// encodings.
     pub const fn from_cpsr_m(m: u32) -> Option<Mode> {

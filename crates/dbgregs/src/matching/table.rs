@@ -59,14 +59,14 @@ const fn class_of(store: bool, privilege: Privilege, secure: bool) -> usize {
 
 /// Bit `2 × level + secure` of a gate mask: events are generated from code
 /// at that level in that Security state.
-const fn gate_bit(privilege: Privilege, secure: bool) -> u8 {
+pub(super) const fn gate_bit(privilege: Privilege, secure: bool) -> u8 {
     1 << (2 * level(privilege) + secure as usize)
 }
 
 /// Where `gate` lets events be generated on `cfg`, as [`gate_bit`]s: the
 /// rule itself is [`DebugGate::generates`], evaluated once per level and
 /// Security state.
-const fn gate_mask(cfg: &MatchConfig, gate: &DebugGate) -> u8 {
+pub(super) const fn gate_mask(cfg: &MatchConfig, gate: &DebugGate) -> u8 {
     let mut mask = 0;
     let levels = [Privilege::Pl0, Privilege::Pl1, Privilege::Pl2];
     let mut i = 0;
