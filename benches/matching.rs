@@ -18,7 +18,10 @@
 //!   (`breakpoint_table_build`). Targets (issue #14): 6 BRPs ≤ 2 ns none /
 //!   ≤ 4 ns last (≥ 5× / ≥ 4× the raw matcher), 16 BRPs ≤ 3 / 6 ns (≥ 8×),
 //!   disabled ≤ 0.5 ns, build ≤ 200 / 500 ns. The bench prints the ratios
-//!   it measured (table against raw, same run).
+//!   it measured (table against raw, same run). The `none_match` fetch is
+//!   in another 4 KiB page than the BRPs, so the table's page filter skips
+//!   the address compare; `none_match_same_page` (no target) shows the cost
+//!   when it cannot.
 //!
 //! The table checks are also run through a counting allocator
 //! (`support/alloc_count.rs`): no heap allocation per check or per build.
@@ -253,14 +256,25 @@ fn bench_breakpoints(c: &mut Criterion) {
                 "breakpoint_table/{name}: {compiled:.2} ns vs breakpoint_check/{name} {raw:.2} ns: {:.1}x",
                 raw / compiled
             );
-            table_group.push((name, table));
+            if !last_hits {
+                // The same, but the fetch is in the BRPs' page: the page
+                // filter lets it through to the address compare.
+                let near = InstructionFetch {
+                    address: 0x0002_0004,
+                    ..FETCH
+                };
+                assert_eq!(breakpoint_matches(&cfg, &bps, &GATE, &near), 0);
+                assert_eq!(table.matches(&near), 0);
+                table_group.push((format!("{units}_brps/none_match_same_page"), table, near));
+            }
+            table_group.push((name, table, FETCH));
         }
     }
     group.finish();
     let mut group = c.benchmark_group("breakpoint_table");
-    for (name, table) in &table_group {
+    for (name, table, fetch) in &table_group {
         group.bench_function(name, |b| {
-            b.iter(|| black_box(table).matches(black_box(&FETCH)))
+            b.iter(|| black_box(table).matches(black_box(fetch)))
         });
     }
     // Monitor debug off (DBGDSCR.MDBGen = 0), 16 BRPs programmed.
