@@ -92,9 +92,16 @@ const fn effective_mask(cfg: &MatchConfig, bcr: Dbgbcr) -> u8 {
 ///   0b1111, otherwise UNPREDICTABLE → **decision**: disabled. Nonzero
 ///   masked BVR bits (UNPREDICTABLE) are simply not compared.
 const fn address_matches(cfg: &MatchConfig, bcr: Dbgbcr, bvr: u32, pc: u32) -> Option<bool> {
-    match address_compare(cfg, bcr, bvr) {
-        Some(compare) => Some(compare.hits(pc)),
-        None => None,
+    match effective_mask(cfg, bcr) {
+        0 => Some((pc ^ bvr) >> 2 == 0 && (bcr.bas() >> (pc & 3)) & 1 != 0),
+        1 | 2 => None,
+        m => {
+            if bcr.bas() != 0b1111 {
+                None
+            } else {
+                Some((pc ^ bvr) >> m == 0)
+            }
+        }
     }
 }
 
@@ -113,15 +120,20 @@ impl AddressCompare {
     /// Compares equal to no PC (BAS\[0\] = BAS\[2\] = 0).
     pub(crate) const NEVER: AddressCompare = AddressCompare { keep: 0, base: 1 };
 
-    /// Whether the aligned `pc` compares equal.
-    #[inline(always)]
+    /// Whether the aligned `pc` compares equal (the table compares its
+    /// own `keep`/`base` arrays; this is the reference its tests use).
+    #[cfg(test)]
     pub(crate) const fn hits(self, pc: u32) -> bool {
         pc & self.keep == self.base
     }
 }
 
-/// The address comparison rule of [`address_matches`], compiled: `None`
-/// for reserved programming. With MASK = 0 the halfword at BVR\[31:2\]
+/// The address comparison rule of [`address_matches`], compiled once per
+/// guest write for [`BreakpointTable`](super::BreakpointTable): `None` for
+/// reserved programming. The raw matcher keeps its own per-fetch form (it
+/// is the faster one when nothing is compiled, and stays an independent
+/// oracle); a unit test below and the table's property tests hold the two
+/// equal for every aligned PC. With MASK = 0 the halfword at BVR\[31:2\]
 /// is compared when BAS\[0\] is set, the one at +2 when BAS\[2\] is set
 /// (PC\[1:0\] picks the BAS bit, and an aligned PC has PC\[1:0\] = 0 or
 /// 2): both is the word, neither is nothing.
@@ -188,14 +200,17 @@ const fn context_matches(
     bxvr: Option<&u8>,
     ctx: &Context,
 ) -> bool {
-    if matches!(ctx.privilege, Privilege::Pl2) {
+    if effective_mask(cfg, bcr) != 0 || matches!(ctx.privilege, Privilege::Pl2) {
         return false;
     }
-    let bxvr = match bxvr {
-        Some(v) => Some(*v),
-        None => None,
-    };
-    context_compare(cfg, bcr, cid, vmid, bvr, bxvr).hits(ctx.contextidr, ctx.vmid, ctx.secure)
+    let cid_ok = !cid || bvr == ctx.contextidr;
+    let vmid_ok = !vmid
+        || (!ctx.secure
+            && match bxvr {
+                Some(v) => *v == ctx.vmid,
+                None => false,
+            });
+    cid_ok && vmid_ok
 }
 
 /// The context comparison of a context-type BRP (outside PL2), as two
@@ -228,7 +243,9 @@ impl ContextCompare {
     }
 }
 
-/// The context comparison rule of [`context_matches`], compiled:
+/// The context comparison rule of [`context_matches`], compiled for
+/// [`BreakpointTable`](super::BreakpointTable) (held equal to it by a unit
+/// test below and the table's property tests):
 /// CONTEXTIDR = BVR (all 32 bits) when `cid`; VMID = BXVR.VMID in
 /// Non-secure state when `vmid` (a missing BXVR entry never matches, so it
 /// compares against 0x200, which no VMID and Security state make).
@@ -485,6 +502,58 @@ mod tests {
             ..cfg(DebugVersion::V7Full)
         };
         assert_eq!(address_matches(&no_mask, bcr, 0x1000, 0x100C), Some(false));
+    }
+
+    #[test]
+    fn compiled_compares_equal_the_per_fetch_rules() {
+        for version in [DebugVersion::V6_1, DebugVersion::V7Full, DebugVersion::V8] {
+            let c = cfg(version);
+            for bas in 0..16u8 {
+                for mask in 0..32u8 {
+                    let bcr = Dbgbcr::new().with_e(true).with_bas(bas).with_mask(mask);
+                    for bvr in [0x8000_1002u32, 0x0000_0000, 0xFFFF_FFFF] {
+                        let compiled = address_compare(&c, bcr, bvr);
+                        for pc in
+                            (0..64u32).map(|k| (bvr & !0x1F).wrapping_add(2 * k).wrapping_sub(32))
+                        {
+                            assert_eq!(
+                                compiled.map(|x| x.hits(pc)),
+                                address_matches(&c, bcr, bvr, pc),
+                                "{version} BAS {bas:04b} MASK {mask} BVR {bvr:#x} PC {pc:#x}"
+                            );
+                        }
+                    }
+                }
+            }
+            for (mask, cid, vmid, bxvr) in [
+                (0, true, false, None),
+                (0, false, true, Some(7u8)),
+                (0, true, true, Some(7)),
+                (0, false, true, None),
+                (4, true, false, None),
+            ] {
+                let bcr = Dbgbcr::new().with_e(true).with_mask(mask);
+                let compiled = context_compare(&c, bcr, cid, vmid, 0x42, bxvr);
+                for (contextidr, v, secure) in [
+                    (0x42, 7, false),
+                    (0x42, 7, true),
+                    (0x43, 7, false),
+                    (0x42, 6, false),
+                    (0x42, 0, false),
+                ] {
+                    let ctx = Context {
+                        contextidr,
+                        vmid: v,
+                        privilege: Privilege::Pl1,
+                        secure,
+                    };
+                    assert_eq!(
+                        compiled.hits(contextidr, v, secure),
+                        context_matches(&c, bcr, cid, vmid, 0x42, bxvr.as_ref(), &ctx)
+                    );
+                }
+            }
+        }
     }
 
     #[test]
