@@ -57,6 +57,7 @@
 
 use crate::access::Direction;
 use crate::model::{CoreModel, OsLockModel};
+use crate::registers::{Dbgdscr, DbgdscrV8};
 use crate::regmap::{DebugRegister, KINDS};
 use crate::state::{flag, DebugState};
 use crate::version::DebugVersion;
@@ -141,10 +142,10 @@ pub const WVR_MASK: u32 = 0xFFFF_FFFC;
 /// The DBGOSLAR key that sets the OS Lock.
 pub const OSLAR_KEY: u32 = 0xC5AC_CE55;
 
-const DSCR_MDBGEN: u32 = 1 << 15;
-const DSCR_UDCCDIS: u32 = 1 << 12;
-const DSCR_RXFULL: u32 = 1 << 30;
-const DSCR_TXFULL: u32 = 1 << 29;
+const DSCR_MDBGEN: u32 = Dbgdscr::MDBGEN;
+const DSCR_UDCCDIS: u32 = Dbgdscr::UDCCDIS;
+const DSCR_RXFULL: u32 = Dbgdscr::RXFULL;
+const DSCR_TXFULL: u32 = Dbgdscr::TXFULL;
 
 /// DBGBVRn writable bits on `model` (context-capable BRPs keep \[1:0\]).
 #[inline]
@@ -199,16 +200,16 @@ pub const fn dscr_ext_write_mask(model: &CoreModel, state: &DebugState) -> u32 {
         DebugVersion::V7Full | DebugVersion::V7Base => DSCR_MDBGEN | DSCR_UDCCDIS,
         DebugVersion::V7_1 => {
             if oslk {
-                0x6C30_FC3C
+                Dbgdscr::V7_1_OS_LOCK_WRITABLE
             } else {
                 DSCR_MDBGEN | DSCR_UDCCDIS
             }
         }
         _ => {
             if oslk {
-                0x6CE0_D07C
+                DbgdscrV8::OS_LOCK_WRITABLE
             } else {
-                DSCR_MDBGEN | DSCR_UDCCDIS | 0x3C
+                DSCR_MDBGEN | DSCR_UDCCDIS | Dbgdscr::MOE
             }
         }
     };
@@ -226,10 +227,10 @@ pub const fn dscr_ext_value(model: &CoreModel, s: &DebugState) -> u32 {
         v |= DSCR_TXFULL;
     }
     if model.security() && s.flags & flag::NS != 0 {
-        v |= 1 << 18;
+        v |= Dbgdscr::NS;
     }
     if !model.version().is_v8() {
-        v |= 1 << 1; // RESTARTED
+        v |= Dbgdscr::RESTARTED;
     }
     v
 }
@@ -240,9 +241,9 @@ pub const fn dscr_ext_value(model: &CoreModel, s: &DebugState) -> u32 {
 #[inline]
 pub const fn dscr_int_value(model: &CoreModel, s: &DebugState) -> u32 {
     let mask = if model.version().is_v8() {
-        0x6007_903C
+        DbgdscrV8::INT_VIEW
     } else {
-        0x6007_FFFF
+        Dbgdscr::V7_INT_VIEW
     };
     dscr_ext_value(model, s) & mask
 }
@@ -436,80 +437,6 @@ fn presence_bits(model: &CoreModel, reg: DebugRegister) -> u8 {
     }
 }
 
-/// Registers a PL0 access may reach (spec §4.2).
-#[inline]
-const fn pl0_capable(reg: DebugRegister) -> bool {
-    use DebugRegister::*;
-    matches!(
-        reg,
-        Dbgdidr
-            | DbgdscrInt
-            | DbgdtrrxInt
-            | DbgdtrtxInt
-            | Dbgdrar
-            | Dbgdsar
-            | Dbgdrar64
-            | Dbgdsar64
-    )
-}
-
-/// Registers still accessible with DBGSWENABLE low (this crate's choice,
-/// see the module documentation).
-#[inline]
-const fn swenable_exempt(reg: DebugRegister) -> bool {
-    use DebugRegister::*;
-    pl0_capable(reg) || matches!(reg, Dbgoslsr | Dbgprsr)
-}
-
-/// The v7 "other debug" registers (numbers 0–127 minus DBGECR, DBGDRCR
-/// and the baseline registers; ARMv7 Table C6-12), which the v7.0 OS Lock
-/// and sticky power-down make UNDEFINED.
-#[inline]
-const fn other_debug(reg: DebugRegister) -> bool {
-    use DebugRegister::*;
-    matches!(
-        reg,
-        Dbgwfar
-            | Dbgvcr
-            | Dbgdsccr
-            | Dbgdsmcr
-            | DbgdtrrxExt
-            | DbgdtrtxExt
-            | DbgdscrExt
-            | Dbgitr
-            | Dbgpcsr
-            | Dbgbvr(_)
-            | Dbgbcr(_)
-            | Dbgwvr(_)
-            | Dbgwcr(_)
-            | Dbgbxvr(_)
-    )
-}
-
-// Per-kind rule bits.
-const K_PL0: u8 = 1;
-const K_SWENABLE_EXEMPT: u8 = 2;
-const K_OTHER_DEBUG: u8 = 4;
-
-/// [`pl0_capable`], [`swenable_exempt`] and [`other_debug`] per register
-/// kind.
-static KIND_RULES: [u8; KINDS] = {
-    let mut t = [0; KINDS];
-    let mut k = 0;
-    while k < KINDS {
-        let r = DebugRegister::ONE_OF_EACH_KIND[k];
-        t[k] = (if pl0_capable(r) { K_PL0 } else { 0 })
-            | (if swenable_exempt(r) {
-                K_SWENABLE_EXEMPT
-            } else {
-                0
-            })
-            | (if other_debug(r) { K_OTHER_DEBUG } else { 0 });
-        k += 1;
-    }
-    t
-};
-
 /// Runs the §4 checks 1–6 for an access to `reg` without performing it:
 /// `Err` with the reason when the access would be UNDEFINED.
 ///
@@ -532,10 +459,10 @@ pub fn check_access(
             UndefReason::WrongDirection
         });
     }
-    let rules = KIND_RULES[reg.kind()];
+    let rules = reg.row().classes;
     if matches!(ctx.privilege, Privilege::Pl0) {
         // v6: DSCR is never writable from User mode (ARM1136 TRM).
-        if rules & K_PL0 == 0 || (!read && matches!(reg, DebugRegister::DbgdscrInt)) {
+        if !rules.pl0 || (!read && matches!(reg, DebugRegister::DbgdscrInt)) {
             return Err(UndefReason::Privilege);
         }
         if state.dscr & DSCR_UDCCDIS != 0 {
@@ -546,14 +473,14 @@ pub fn check_access(
         let erratum = model.quirks().erratum_764319
             && read
             && matches!(reg, DebugRegister::Dbgoslsr | DebugRegister::Dbgprsr);
-        if rules & K_SWENABLE_EXEMPT == 0 || erratum {
+        if !rules.swenable_exempt || erratum {
             return Err(UndefReason::SoftwareDebugDisabled);
         }
     }
     if model.version().is_v7_0() {
         let spd = state.flags & flag::SPD != 0;
         let oslk = state.flags & flag::OSLK != 0;
-        if rules & K_OTHER_DEBUG != 0 {
+        if rules.other_debug {
             if spd {
                 return Err(UndefReason::StickyPowerDown);
             }
@@ -1034,6 +961,55 @@ mod table_tests {
         out
     }
 
+    // The rule classes written out as matches: an independent oracle for
+    // the register table's class columns.
+    /// Registers a PL0 access may reach (spec §4.2).
+    fn pl0_capable(reg: DebugRegister) -> bool {
+        use DebugRegister::*;
+        matches!(
+            reg,
+            Dbgdidr
+                | DbgdscrInt
+                | DbgdtrrxInt
+                | DbgdtrtxInt
+                | Dbgdrar
+                | Dbgdsar
+                | Dbgdrar64
+                | Dbgdsar64
+        )
+    }
+
+    /// Registers still accessible with DBGSWENABLE low (this crate's choice,
+    /// see the module documentation).
+    fn swenable_exempt(reg: DebugRegister) -> bool {
+        use DebugRegister::*;
+        pl0_capable(reg) || matches!(reg, Dbgoslsr | Dbgprsr)
+    }
+
+    /// The v7 "other debug" registers (numbers 0–127 minus DBGECR, DBGDRCR
+    /// and the baseline registers; ARMv7 Table C6-12), which the v7.0 OS Lock
+    /// and sticky power-down make UNDEFINED.
+    fn other_debug(reg: DebugRegister) -> bool {
+        use DebugRegister::*;
+        matches!(
+            reg,
+            Dbgwfar
+                | Dbgvcr
+                | Dbgdsccr
+                | Dbgdsmcr
+                | DbgdtrrxExt
+                | DbgdtrtxExt
+                | DbgdscrExt
+                | Dbgitr
+                | Dbgpcsr
+                | Dbgbvr(_)
+                | Dbgbcr(_)
+                | Dbgwvr(_)
+                | Dbgwcr(_)
+                | Dbgbxvr(_)
+        )
+    }
+
     #[test]
     fn presence_table_matches_the_reference() {
         let ms = models();
@@ -1072,10 +1048,10 @@ mod table_tests {
     #[test]
     fn kind_rules_match_the_predicates() {
         for r in DebugRegister::ONE_OF_EACH_KIND {
-            let k = KIND_RULES[r.kind()];
-            assert_eq!(k & K_PL0 != 0, pl0_capable(r));
-            assert_eq!(k & K_SWENABLE_EXEMPT != 0, swenable_exempt(r));
-            assert_eq!(k & K_OTHER_DEBUG != 0, other_debug(r));
+            let k = r.row().classes;
+            assert_eq!(k.pl0, pl0_capable(r), "{r}");
+            assert_eq!(k.swenable_exempt, swenable_exempt(r), "{r}");
+            assert_eq!(k.other_debug, other_debug(r), "{r}");
         }
     }
 }

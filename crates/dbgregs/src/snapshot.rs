@@ -62,6 +62,7 @@ use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
 
 use crate::error::DbgRegsError;
 use crate::model::{CoreModel, OsLockModel};
+use crate::registers::Dbgdscr;
 use crate::regmap::DebugRegister;
 use crate::semantics::{self, AccessContext};
 use crate::state::DebugState;
@@ -139,12 +140,11 @@ const FLAG_BITS: u16 = {
     use crate::state::flag::*;
     RXFULL | TXFULL | OSLK | DLK | SPD | PU | SR | SWENABLE | NS | MON_BLOCKED
 };
-const DSCR_RXFULL: u32 = 1 << 30;
-const DSCR_TXFULL: u32 = 1 << 29;
+const DSCR_RXFULL: u32 = Dbgdscr::RXFULL;
+const DSCR_TXFULL: u32 = Dbgdscr::TXFULL;
 /// DBGDSCR.MOE: written by debug events (and UNKNOWN at a v8 reset).
-const DSCR_MOE: u32 = 0x3C;
-/// DBGDSCR.MDBGen.
-const DSCR_MDBGEN: u32 = 1 << 15;
+const DSCR_MOE: u32 = Dbgdscr::MOE;
+const DSCR_MDBGEN: u32 = Dbgdscr::MDBGEN;
 
 /// A model's implementation choices that decide which states are possible
 /// (and how accesses behave) beyond what MIDR and DBGDIDR say: bit 0–1

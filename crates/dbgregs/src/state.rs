@@ -13,6 +13,7 @@
 //!   visible in DBGDSCRint (spec §3.2).
 
 use crate::model::{CoreModel, OsLockModel};
+use crate::registers::Dbgdscr;
 use crate::version::DebugVersion;
 
 /// How values the architecture leaves UNKNOWN at reset are filled.
@@ -176,7 +177,7 @@ impl DebugState {
     /// breakpoint registers keep their values. Sets DBGPRSR.SR.
     pub fn warm_reset(&mut self, model: &CoreModel) {
         if model.version().is_v8() {
-            self.dscr &= !((1 << 15) | (1 << 12));
+            self.dscr &= !(Dbgdscr::MDBGEN | Dbgdscr::UDCCDIS);
             self.dccint = 0;
         }
         self.flags &= !flag::DLK;
@@ -236,7 +237,7 @@ impl DebugState {
     pub fn set_monitor_debug_blocked(&mut self, on: bool) {
         self.put(flag::MON_BLOCKED, on);
         if on {
-            self.dscr &= !(1 << 15);
+            self.dscr &= !Dbgdscr::MDBGEN;
         }
     }
 
@@ -326,11 +327,11 @@ impl DebugState {
     }
     /// DBGDSCR.MDBGen: monitor debug-mode enabled.
     pub const fn mdbgen(&self) -> bool {
-        self.dscr & (1 << 15) != 0
+        self.dscr & Dbgdscr::MDBGEN != 0
     }
     /// DBGDSCR.UDCCdis.
     pub const fn udccdis(&self) -> bool {
-        self.dscr & (1 << 12) != 0
+        self.dscr & Dbgdscr::UDCCDIS != 0
     }
     /// The DBGDSCR external view for `model` (no side effects).
     pub fn dscr_ext(&self, model: &CoreModel) -> u32 {
@@ -388,7 +389,7 @@ impl DebugState {
             return false;
         }
         match model.version() {
-            DebugVersion::V6 | DebugVersion::V6_1 => self.dscr & (1 << 14) == 0,
+            DebugVersion::V6 | DebugVersion::V6_1 => self.dscr & Dbgdscr::HDBGEN == 0,
             v if v.at_least_v7_1() => !self.oslk() && !self.double_lock_in_force(),
             _ => true,
         }
