@@ -1,7 +1,7 @@
 //! Register layouts as typed bitfields, one type per register, fields named
 //! as the Arm ARM names them (spec §3). These are plain data: which bits a
 //! given core implements and what an access does is decided in
-//! [`crate::semantics`].
+//! `semantics`.
 #![allow(clippy::struct_excessive_bools)]
 
 use bitfield_struct::bitfield;

@@ -6,7 +6,7 @@
 //! DBGDCCINT) sit outside the numbered space. v6 and v6.1 use the same
 //! coordinates for the registers they have. Identification is
 //! version-independent: whether the register exists on a given core, and what
-//! an access to it does, is decided by [`crate::semantics`].
+//! an access to it does, is decided by `semantics`.
 
 use core::fmt;
 

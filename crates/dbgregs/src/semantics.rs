@@ -59,8 +59,12 @@ use crate::access::Direction;
 use crate::model::{CoreModel, OsLockModel};
 use crate::registers::{Dbgdscr, DbgdscrV8};
 use crate::regmap::{DebugRegister, KINDS};
+pub use crate::state::{dscr_ext_value, dscr_int_value, oslsr_value, prsr_value};
 use crate::state::{flag, DebugState};
 use crate::version::DebugVersion;
+pub use crate::wmask::{
+    bcr_mask, bvr_mask, normalize_bcr, prcr_mask, vcr_mask, wcr_mask, WVR_MASK,
+};
 
 /// The privilege level of the access.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -137,8 +141,6 @@ pub enum AccessOutcome {
     Undefined(UndefReason),
 }
 
-/// DBGWVR writable bits (\[1:0\] RES0).
-pub const WVR_MASK: u32 = 0xFFFF_FFFC;
 /// The DBGOSLAR key that sets the OS Lock.
 pub const OSLAR_KEY: u32 = 0xC5AC_CE55;
 
@@ -146,44 +148,6 @@ const DSCR_MDBGEN: u32 = Dbgdscr::MDBGEN;
 const DSCR_UDCCDIS: u32 = Dbgdscr::UDCCDIS;
 const DSCR_RXFULL: u32 = Dbgdscr::RXFULL;
 const DSCR_TXFULL: u32 = Dbgdscr::TXFULL;
-
-/// DBGBVRn writable bits on `model` (context-capable BRPs keep \[1:0\]).
-#[inline]
-pub const fn bvr_mask(model: &CoreModel, n: u8) -> u32 {
-    if n >= model.first_ctx_brp() {
-        u32::MAX
-    } else {
-        0xFFFF_FFFC
-    }
-}
-
-/// DBGBCRn writable bits on `model` (spec §3.3; precomputed per model).
-#[inline(always)]
-pub const fn bcr_mask(model: &CoreModel) -> u32 {
-    model.bcr_wmask()
-}
-
-/// DBGBCR value as stored after a write of `value` on `model`: masked and,
-/// from v7, with BAS\[3\] = BAS\[2\] and BAS\[1\] = BAS\[0\].
-#[inline(always)]
-pub const fn normalize_bcr(model: &CoreModel, value: u32) -> u32 {
-    model.normalize_bcr(value)
-}
-
-/// DBGWCRn writable bits on `model` (spec §3.5; precomputed per model).
-#[inline(always)]
-pub const fn wcr_mask(model: &CoreModel) -> u32 {
-    model.wcr_wmask()
-}
-
-/// DBGVCR writable bits on `model` (spec §3.7; precomputed per model): with
-/// the Security Extensions the Secure, Monitor and Non-secure bits (v8: EL3
-/// is taken to be AArch64, so the Monitor bits are RES0), without them
-/// \[7:6\],\[4:1\]; bit 0 (Reset catch) before v8 only.
-#[inline(always)]
-pub const fn vcr_mask(model: &CoreModel) -> u32 {
-    model.vcr_wmask()
-}
 
 /// DBGDSCRext bits a CP14 write may change on `model` in `state`.
 #[inline]
@@ -214,74 +178,6 @@ pub const fn dscr_ext_write_mask(model: &CoreModel, state: &DebugState) -> u32 {
         }
     };
     m & !blocked
-}
-
-/// The DBGDSCR external view.
-#[inline]
-pub const fn dscr_ext_value(model: &CoreModel, s: &DebugState) -> u32 {
-    let mut v = s.dscr;
-    if s.flags & flag::RXFULL != 0 {
-        v |= DSCR_RXFULL;
-    }
-    if s.flags & flag::TXFULL != 0 {
-        v |= DSCR_TXFULL;
-    }
-    if model.security() && s.flags & flag::NS != 0 {
-        v |= Dbgdscr::NS;
-    }
-    if !model.version().is_v8() {
-        v |= Dbgdscr::RESTARTED;
-    }
-    v
-}
-
-/// The DBGDSCR internal view: the external view restricted to the
-/// internal view's bits (v8 G8.3.14; v6/v7: everything but the latched
-/// and pipeline bits).
-#[inline]
-pub const fn dscr_int_value(model: &CoreModel, s: &DebugState) -> u32 {
-    let mask = if model.version().is_v8() {
-        DbgdscrV8::INT_VIEW
-    } else {
-        Dbgdscr::V7_INT_VIEW
-    };
-    dscr_ext_value(model, s) & mask
-}
-
-/// DBGOSLSR value.
-#[inline]
-pub const fn oslsr_value(model: &CoreModel, s: &DebugState) -> u32 {
-    let oslm = model.os_lock().oslm() as u32;
-    let mut v = (oslm & 1) | ((oslm >> 1) << 3);
-    if s.flags & flag::OSLK != 0 {
-        v |= 2;
-    }
-    v
-}
-
-/// DBGPRSR value (without the read side effects): PU, SPD, SR, and on
-/// v7.1 OSLK (bit 5) and DLK (bit 6).
-#[inline]
-pub const fn prsr_value(model: &CoreModel, s: &DebugState) -> u32 {
-    let mut v = 0;
-    if s.flags & flag::PU != 0 {
-        v |= 1;
-    }
-    if s.flags & flag::SPD != 0 {
-        v |= 2;
-    }
-    if s.flags & flag::SR != 0 {
-        v |= 8;
-    }
-    if matches!(model.version(), DebugVersion::V7_1) {
-        if s.flags & flag::OSLK != 0 {
-            v |= 1 << 5;
-        }
-        if s.flags & flag::DLK != 0 {
-            v |= 1 << 6;
-        }
-    }
-    v
 }
 
 /// How a register may be accessed.
@@ -796,12 +692,7 @@ fn write_checked(model: &CoreModel, s: &mut DebugState, reg: DebugRegister, valu
             }
         }
         Dbgprcr => {
-            let m = match model.version() {
-                DebugVersion::V7Full | DebugVersion::V7Base => 0b0101,
-                DebugVersion::V7_1 => 0b1101,
-                _ => 0b0001,
-            };
-            s.prcr = (value & m) as u8;
+            s.prcr = (value & prcr_mask(model)) as u8;
         }
         Dbgclaimset => s.claim |= value as u8,
         Dbgclaimclr => s.claim &= !(value as u8),
@@ -831,11 +722,7 @@ pub fn writable_mask(model: &CoreModel, state: &DebugState, reg: DebugRegister) 
         Dbgwfar if !model.version().at_least_v7_1() => 0xFFFF_FFFE,
         DbgdtrrxExt | DbgdtrtxExt => u32::MAX,
         Dbgdccint => 0x6000_0000,
-        Dbgprcr => match model.version() {
-            DebugVersion::V7Full | DebugVersion::V7Base => 0b0101,
-            DebugVersion::V7_1 => 0b1101,
-            _ => 0b0001,
-        },
+        Dbgprcr => prcr_mask(model),
         Dbgosdlr if model.double_lock() => 1,
         DbgdscrExt => {
             let m = dscr_ext_write_mask(model, state);
