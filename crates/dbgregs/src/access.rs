@@ -1,10 +1,10 @@
 //! The trapped coprocessor-14 access, as plain data.
 //!
-//! Every decoder in [`crate::decode`] (A32 word, T32 halfword pair, AArch64
+//! Every decoder in `decode` (A32 word, T32 halfword pair, AArch64
 //! ESR_EL2 syndrome) produces the same [`Access`]. It carries exactly what the
 //! instruction (or the syndrome) says and nothing the register file would
-//! have to supply; which debug register it names is [`crate::regmap`]'s job,
-//! and what happens when it executes is [`crate::semantics`]'s.
+//! have to supply; which debug register it names is `regmap`'s job,
+//! and what happens when it executes is `semantics`'s.
 
 /// Where an [`Access`] was decoded from. Decides the instruction size the PC
 /// advances by and how [`Gpr`] numbers are to be read.

@@ -33,10 +33,11 @@ use crate::matching::{
     DataAccess, DebugEvent, DebugGate, InstructionFetch, MatchConfig, WatchpointTable, Watchpoints,
 };
 use crate::model::CoreModel;
+use crate::registers::Dbgdscr;
 use crate::state::DebugState;
 
 /// DBGDSCR bit 14: v6 halting-mode select, v7 HDBGen, v8 HDE.
-const DSCR_HALTING: u32 = 1 << 14;
+const DSCR_HALTING: u32 = Dbgdscr::HDBGEN;
 /// DBGPRCR.CORENPDRQ.
 #[cfg(test)]
 const PRCR_CORENPDRQ: u8 = 1;

@@ -3,8 +3,8 @@
 //! a typed error and leaves every state untouched.
 //!
 //! An access the architecture makes UNDEFINED is *not* an error: it is an
-//! outcome ([`crate::semantics::AccessOutcome::Undefined`],
-//! [`crate::emulate::StepOutcome::Undefined`]) the VMM turns into an
+//! outcome (`semantics::AccessOutcome::Undefined`,
+//! `emulate::StepOutcome::Undefined`) the VMM turns into an
 //! Undefined Instruction exception.
 
 use core::fmt;
@@ -56,18 +56,6 @@ impl fmt::Display for ModelName {
 
 /// The names of every preset, comma-separated (for error messages).
 pub struct KnownModels;
-
-impl fmt::Display for KnownModels {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, m) in crate::model::CoreModel::presets().iter().enumerate() {
-            if i > 0 {
-                f.write_str(", ")?;
-            }
-            f.write_str(m.name())?;
-        }
-        Ok(())
-    }
-}
 
 /// Everything that can be wrong with input to this crate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

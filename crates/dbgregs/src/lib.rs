@@ -65,3 +65,4 @@ pub mod semantics;
 pub mod snapshot;
 pub mod state;
 pub mod version;
+pub mod wmask;

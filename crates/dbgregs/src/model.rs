@@ -6,7 +6,7 @@
 //! every decision where the spec says '?' or sources conflict is listed in
 //! `crates/dbgregs/MODELS.md`.
 
-use crate::error::{DbgRegsError, ModelName};
+use crate::error::{DbgRegsError, KnownModels, ModelName};
 use crate::registers::{Dbgdevid, Dbgdidr, Midr};
 use crate::version::DebugVersion;
 
@@ -50,7 +50,7 @@ pub struct Quirks {
 
 /// A core model: identification registers and the implementation choices
 /// the debug register semantics depend on. Immutable once built; the
-/// per-vCPU mutable part is [`crate::state::DebugState`].
+/// per-vCPU mutable part is `state::DebugState`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct CoreModel {
     name: &'static str,
@@ -98,15 +98,6 @@ struct Derived {
     vcr_wmask: u32,
     /// [`CoreModel::dbgdidr`].
     dbgdidr: u32,
-    /// The snapshot's model-features word,
-    /// [`crate::snapshot::model_features`].
-    snap_features: u32,
-    /// The stored DBGDSCR bits a vCPU can have, as a snapshot restore
-    /// checks them (`snapshot::dscr_possible_bits`).
-    snap_dscr: u32,
-    /// The DBGPRCR bits a vCPU can hold, 0 where there is no DBGPRCR
-    /// (`snapshot::prcr_possible_bits`).
-    snap_prcr: u32,
 }
 
 impl Derived {
@@ -118,9 +109,6 @@ impl Derived {
         wcr_wmask: 0,
         vcr_wmask: 0,
         dbgdidr: 0,
-        snap_features: 0,
-        snap_dscr: 0,
-        snap_prcr: 0,
     };
 }
 
@@ -721,26 +709,7 @@ impl CoreModel {
         self.derived.wcr_wmask = wcr_mask_formula(&self);
         self.derived.vcr_wmask = vcr_mask_formula(&self);
         self.derived.dbgdidr = self.dbgdidr_formula();
-        self.derived.snap_features = crate::snapshot::model_features(&self);
-        self.derived.snap_dscr = crate::snapshot::dscr_possible_bits(&self);
-        self.derived.snap_prcr = crate::snapshot::prcr_possible_bits(&self);
         self
-    }
-
-    /// [`crate::snapshot::model_features`], precomputed.
-    #[inline(always)]
-    pub(crate) const fn snapshot_features(&self) -> u32 {
-        self.derived.snap_features
-    }
-    /// The DBGDSCR bits a snapshot of this model may hold, precomputed.
-    #[inline(always)]
-    pub(crate) const fn snapshot_dscr_mask(&self) -> u32 {
-        self.derived.snap_dscr
-    }
-    /// The DBGPRCR bits a snapshot of this model may hold, precomputed.
-    #[inline(always)]
-    pub(crate) const fn snapshot_prcr_mask(&self) -> u32 {
-        self.derived.snap_prcr
     }
 
     /// Whether Linux's `get_debug_arch` reads DBGDIDR at all (MIDR
@@ -1035,6 +1004,20 @@ impl CoreModelBuilder {
     }
 }
 
+/// The preset names, comma-separated (the list an unknown-model error
+/// shows).
+impl core::fmt::Display for KnownModels {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        for (i, m) in CoreModel::presets().iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            f.write_str(m.name())?;
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -1201,24 +1184,6 @@ mod tests {
         assert_eq!(m.wcr_wmask(), wcr_mask_formula(m), "{}", m.name());
         assert_eq!(m.vcr_wmask(), vcr_mask_formula(m), "{}", m.name());
         assert_eq!(m.dbgdidr(), m.dbgdidr_formula(), "{}", m.name());
-        assert_eq!(
-            m.snapshot_features(),
-            crate::snapshot::model_features(m),
-            "{}",
-            m.name()
-        );
-        assert_eq!(
-            m.snapshot_dscr_mask(),
-            crate::snapshot::dscr_possible_bits(m),
-            "{}",
-            m.name()
-        );
-        assert_eq!(
-            m.snapshot_prcr_mask(),
-            crate::snapshot::prcr_mask(m),
-            "{}",
-            m.name()
-        );
         // The BAS normalisation, as the formula it replaces: mask, then
         // from v7 BAS[3] = BAS[2] and BAS[1] = BAS[0].
         let normalize = |value: u32| {

@@ -1,7 +1,7 @@
 //! Register layouts as typed bitfields, one type per register, fields named
 //! as the Arm ARM names them (spec §3). These are plain data: which bits a
 //! given core implements and what an access does is decided in
-//! [`crate::semantics`].
+//! `semantics`.
 #![allow(clippy::struct_excessive_bools)]
 
 use bitfield_struct::bitfield;
@@ -109,6 +109,32 @@ pub struct Dbgdscr {
     __r31: bool,
 }
 
+impl Dbgdscr {
+    /// HDBGen / v6 mode select (bit 14).
+    pub const HDBGEN: u32 = Dbgdscr::new().with_hdbgen(true).into_bits();
+    /// MDBGen (bit 15).
+    pub const MDBGEN: u32 = Dbgdscr::new().with_mdbgen(true).into_bits();
+    /// UDCCdis (bit 12).
+    pub const UDCCDIS: u32 = Dbgdscr::new().with_udccdis(true).into_bits();
+    /// RXfull (bit 30).
+    pub const RXFULL: u32 = Dbgdscr::new().with_rxfull(true).into_bits();
+    /// TXfull (bit 29).
+    pub const TXFULL: u32 = Dbgdscr::new().with_txfull(true).into_bits();
+    /// NS (bit 18).
+    pub const NS: u32 = Dbgdscr::new().with_ns(true).into_bits();
+    /// RESTARTED (bit 1).
+    pub const RESTARTED: u32 = Dbgdscr::new().with_restarted(true).into_bits();
+    /// MOE (bits \[5:2\]).
+    pub const MOE: u32 = Dbgdscr::new().with_moe(0xF).into_bits();
+    /// The bits a v7.1 CP14 write to DBGDSCRext may change while the OS
+    /// Lock is set: the save/restore set of DDI 0406C.d C11.11.20 "DBGDSCR,
+    /// Debug Status and Control Register" (access notes for DBGDSCRext).
+    pub const V7_1_OS_LOCK_WRITABLE: u32 = 0x6C30_FC3C;
+    /// The DBGDSCRint view of the v6/v7 register: everything but the
+    /// latched and pipeline bits \[28:19\] (DDI 0406C.d C11.11.20).
+    pub const V7_INT_VIEW: u32 = 0x6007_FFFF;
+}
+
 /// DBGDSCRext / DBGDSCRint, Armv8 AArch32 layout (ARMv8-ARM G8.3.14/15;
 /// spec §3.2).
 #[bitfield(u32)]
@@ -163,6 +189,14 @@ pub struct DbgdscrV8 {
     pub rxfull: bool,
     /// TFO: trace filter override (FEAT_TRF).
     pub tfo: bool,
+}
+
+impl DbgdscrV8 {
+    /// The bits an Armv8 AArch32 CP14 write to DBGDSCRext may change while
+    /// the OS Lock is set (DDI 0487 G8.3.15 "DBGDSCRext").
+    pub const OS_LOCK_WRITABLE: u32 = 0x6CE0_D07C;
+    /// The DBGDSCRint view (DDI 0487 G8.3.14 "DBGDSCRint").
+    pub const INT_VIEW: u32 = 0x6007_903C;
 }
 
 /// DBGBCRn, Breakpoint Control Register (all versions; spec §3.3). v6/v6.1

@@ -6,80 +6,212 @@
 //! DBGDCCINT) sit outside the numbered space. v6 and v6.1 use the same
 //! coordinates for the registers they have. Identification is
 //! version-independent: whether the register exists on a given core, and what
-//! an access to it does, is decided by [`crate::semantics`].
+//! an access to it does, is decided by `semantics`.
 
 use core::fmt;
 
 use crate::access::{Access, Direction, Operation};
 
-/// A CP14 debug register, as the Arm ARM names it.
-///
-/// Indexed registers carry their index `n` (0..=15).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[allow(missing_docs)] // each variant is the register of the same name
-pub enum DebugRegister {
-    Dbgdidr,
-    DbgdscrInt,
+/// Which direction of a shared MRC/MCR encoding names a register.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum MapDirection {
+    /// Both directions (what the access may do is decided by the
+    /// register's presence).
+    Both,
+    /// Only reads: the write direction of the same encoding is another
+    /// register (DBGDTRRXint, DBGPCSR).
+    Read,
+    /// Only writes (DBGDTRTXint, DBGITR).
+    Write,
+}
+
+/// The rule classes a register belongs to (DDI 0406C.d, C6.4 "Debug
+/// register access permissions" and Table C6-12).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Classes {
+    /// A PL0 access may reach it (the baseline CP14 registers, DDI 0406C.d
+    /// C6.4.1 "Permissions in relation to the privilege level").
+    pub pl0: bool,
+    /// Still accessible with DBGSWENABLE low (this crate's choice, see
+    /// `docs/registers.md`, "DBGSWENABLE").
+    pub swenable_exempt: bool,
+    /// A v7 "other debug" register, which the v7.0 OS Lock and sticky
+    /// power-down make UNDEFINED (DDI 0406C.d Table C6-12).
+    pub other_debug: bool,
+}
+
+/// One row of the register table.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RegisterRow {
+    /// The register, index 0 for the indexed ones.
+    pub register: DebugRegister,
+    /// The Arm ARM name without index.
+    pub name: &'static str,
+    /// `(CRn, CRm, opc2)` of the MRC/MCR encoding; CRm is the index for the
+    /// indexed registers. `None`: only MRRC reaches it.
+    pub coordinates: Option<(u8, u8, u8)>,
+    /// Which direction of the encoding it is.
+    pub map: MapDirection,
+    /// Whether the register is one of a breakpoint/watchpoint pair (`n`).
+    pub indexed: bool,
+    /// Its rule classes.
+    pub classes: Classes,
+}
+
+/// `_` for the index of an indexed variant (a pattern).
+macro_rules! any_index {
+    ($t:ty) => {
+        _
+    };
+}
+/// `PairIndex::ZERO` for the index of an indexed variant (an expression).
+macro_rules! zero_index {
+    ($t:ty) => {
+        0
+    };
+}
+/// `true` when the variant is indexed.
+macro_rules! is_indexed {
+    () => {
+        false
+    };
+    ($t:ty) => {
+        true
+    };
+}
+
+/// The register table: each CP14 debug register declared once, in kind
+/// order, with its name, coordinates, map direction and rule classes
+/// (`pl0`, `swx` = DBGSWENABLE-exempt, `other` = v7 other-debug). The
+/// `DebugRegister` enum, [`DebugRegister::kind`], the names, the coordinate
+/// lookup and the per-kind rule tables are generated from it.
+macro_rules! register_table {
+    ($(
+        $(#[$doc:meta])*
+        $variant:ident $(($index:ty))? = $name:literal,
+        $coords:expr, $map:ident, [$($class:ident),*];
+    )*) => {
+        /// A CP14 debug register, as the Arm ARM names it.
+        ///
+        /// Indexed registers carry their index `n` (0..=15).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[allow(missing_docs)] // each variant is the register of the same name
+        pub enum DebugRegister {
+            $( $(#[$doc])* $variant $(($index))?, )*
+        }
+
+        /// The register table, indexed by [`DebugRegister::kind`].
+        pub(crate) const ROWS: &[RegisterRow] = &[
+            $( RegisterRow {
+                register: DebugRegister::$variant $((zero_index!($index)))?,
+                name: $name,
+                coordinates: $coords,
+                map: MapDirection::$map,
+                indexed: is_indexed!($($index)?),
+                classes: {
+                    #[allow(unused_mut)]
+                    let mut c = Classes { pl0: false, swenable_exempt: false, other_debug: false };
+                    $( register_table!(@class c $class); )*
+                    c
+                },
+            }, )*
+        ];
+
+        impl DebugRegister {
+            /// A dense number per variant (table order, index ignored),
+            /// below [`KINDS`]: the row of the per-register tables.
+            #[inline(always)]
+            pub(crate) const fn kind(self) -> usize {
+                #[allow(non_camel_case_types, clippy::upper_case_acronyms)]
+                enum K { $($variant,)* }
+                match self {
+                    $( DebugRegister::$variant $((any_index!($index)))? => K::$variant as usize, )*
+                }
+            }
+        }
+    };
+    (@class $c:ident pl0) => { $c.pl0 = true; $c.swenable_exempt = true; };
+    (@class $c:ident swx) => { $c.swenable_exempt = true; };
+    (@class $c:ident other) => { $c.other_debug = true; };
+}
+
+register_table! {
+    Dbgdidr = "DBGDIDR", Some((0, 0, 0)), Both, [pl0];
+    DbgdscrInt = "DBGDSCRint", Some((0, 1, 0)), Both, [pl0];
     /// DBGDTRRXint: `MRC p14,0,Rt,c0,c5,0` and `STC p14,c5,...`.
-    DbgdtrrxInt,
+    DbgdtrrxInt = "DBGDTRRXint", Some((0, 5, 0)), Read, [pl0];
     /// DBGDTRTXint: `MCR p14,0,Rt,c0,c5,0` and `LDC p14,c5,...`.
-    DbgdtrtxInt,
-    Dbgdccint,
-    Dbgwfar,
-    Dbgvcr,
-    Dbgecr,
-    Dbgdsccr,
-    Dbgdsmcr,
-    DbgdtrrxExt,
+    DbgdtrtxInt = "DBGDTRTXint", Some((0, 5, 0)), Write, [pl0];
+    Dbgdccint = "DBGDCCINT", Some((0, 2, 0)), Both, [];
+    Dbgwfar = "DBGWFAR", Some((0, 6, 0)), Both, [other];
+    Dbgvcr = "DBGVCR", Some((0, 7, 0)), Both, [other];
+    Dbgecr = "DBGECR", Some((0, 9, 0)), Both, [];
+    Dbgdsccr = "DBGDSCCR", Some((0, 10, 0)), Both, [other];
+    Dbgdsmcr = "DBGDSMCR", Some((0, 11, 0)), Both, [other];
+    DbgdtrrxExt = "DBGDTRRXext", Some((0, 0, 2)), Both, [other];
     /// DBGITR: the write direction of register 33.
-    Dbgitr,
+    Dbgitr = "DBGITR", Some((0, 1, 2)), Write, [other];
     /// DBGPCSR: the read direction of register 33.
-    Dbgpcsr,
-    DbgdscrExt,
-    DbgdtrtxExt,
-    Dbgdrcr,
-    Dbgoseccr,
-    Dbgbvr(u8),
-    Dbgbcr(u8),
-    Dbgwvr(u8),
-    Dbgwcr(u8),
-    Dbgbxvr(u8),
+    Dbgpcsr = "DBGPCSR", Some((0, 1, 2)), Read, [other];
+    DbgdscrExt = "DBGDSCRext", Some((0, 2, 2)), Both, [other];
+    DbgdtrtxExt = "DBGDTRTXext", Some((0, 3, 2)), Both, [other];
+    Dbgdrcr = "DBGDRCR", Some((0, 4, 2)), Both, [];
+    Dbgoseccr = "DBGOSECCR", Some((0, 6, 2)), Both, [];
+    Dbgbvr(u8) = "DBGBVR", Some((0, 0, 4)), Both, [other];
+    Dbgbcr(u8) = "DBGBCR", Some((0, 0, 5)), Both, [other];
+    Dbgwvr(u8) = "DBGWVR", Some((0, 0, 6)), Both, [other];
+    Dbgwcr(u8) = "DBGWCR", Some((0, 0, 7)), Both, [other];
+    Dbgbxvr(u8) = "DBGBXVR", Some((1, 0, 1)), Both, [other];
     /// DBGDRAR through the 32-bit MRC.
-    Dbgdrar,
+    Dbgdrar = "DBGDRAR", Some((1, 0, 0)), Both, [pl0];
     /// DBGDSAR through the 32-bit MRC.
-    Dbgdsar,
+    Dbgdsar = "DBGDSAR", Some((2, 0, 0)), Both, [pl0];
     /// DBGDRAR through the 64-bit MRRC (`MRRC p14,0,Rt,Rt2,c1`).
-    Dbgdrar64,
+    Dbgdrar64 = "DBGDRAR", None, Both, [pl0];
     /// DBGDSAR through the 64-bit MRRC (`MRRC p14,0,Rt,Rt2,c2`).
-    Dbgdsar64,
-    Dbgoslar,
-    Dbgoslsr,
-    Dbgossrr,
-    Dbgosdlr,
-    Dbgprcr,
-    Dbgprsr,
-    Dbgitctrl,
-    Dbgclaimset,
-    Dbgclaimclr,
-    Dbgauthstatus,
-    Dbgdevid2,
-    Dbgdevid1,
-    Dbgdevid,
+    Dbgdsar64 = "DBGDSAR", None, Both, [pl0];
+    Dbgoslar = "DBGOSLAR", Some((1, 0, 4)), Both, [];
+    Dbgoslsr = "DBGOSLSR", Some((1, 1, 4)), Both, [swx];
+    Dbgossrr = "DBGOSSRR", Some((1, 2, 4)), Both, [];
+    Dbgosdlr = "DBGOSDLR", Some((1, 3, 4)), Both, [];
+    Dbgprcr = "DBGPRCR", Some((1, 4, 4)), Both, [];
+    Dbgprsr = "DBGPRSR", Some((1, 5, 4)), Both, [swx];
+    Dbgitctrl = "DBGITCTRL", Some((7, 0, 4)), Both, [];
+    Dbgclaimset = "DBGCLAIMSET", Some((7, 8, 6)), Both, [];
+    Dbgclaimclr = "DBGCLAIMCLR", Some((7, 9, 6)), Both, [];
+    Dbgauthstatus = "DBGAUTHSTATUS", Some((7, 14, 6)), Both, [];
+    Dbgdevid2 = "DBGDEVID2", Some((7, 0, 7)), Both, [];
+    Dbgdevid1 = "DBGDEVID1", Some((7, 1, 7)), Both, [];
+    Dbgdevid = "DBGDEVID", Some((7, 2, 7)), Both, [];
 }
 
 /// Number of [`DebugRegister`] variants ([`DebugRegister::kind`] range).
-pub(crate) const KINDS: usize = 39;
+pub(crate) const KINDS: usize = ROWS.len();
 
 /// `from_coordinates` for CRn 0..=7, CRm 0..=15, opc2 0..=7, indexed by
-/// `[write][CRn:opc2:CRm]` (the register-number layout).
+/// `[write][CRn:opc2:CRm]` (the register-number layout), built from
+/// [`ROWS`].
 static COORDINATE_MAP: [[Option<DebugRegister>; 1024]; 2] = {
     let mut t = [[None; 1024]; 2];
-    let mut i = 0;
-    while i < 1024 {
-        let (crn, opc2, crm) = ((i >> 7) as u8, ((i >> 4) & 7) as u8, (i & 15) as u8);
-        t[0][i] = DebugRegister::match_coordinates(crn, crm, opc2, Direction::Read);
-        t[1][i] = DebugRegister::match_coordinates(crn, crm, opc2, Direction::Write);
-        i += 1;
+    let mut k = 0;
+    while k < KINDS {
+        let row = &ROWS[k];
+        if let Some((crn, crm, opc2)) = row.coordinates {
+            let count = if row.indexed { 16 } else { 1 };
+            let mut n = 0;
+            while n < count {
+                let i = ((crn as usize) << 7) | ((opc2 as usize) << 4) | (crm as usize + n);
+                let reg = row.register.with_index(n as u8);
+                if !matches!(row.map, MapDirection::Write) {
+                    t[0][i] = Some(reg);
+                }
+                if !matches!(row.map, MapDirection::Read) {
+                    t[1][i] = Some(reg);
+                }
+                n += 1;
+            }
+        }
+        k += 1;
     }
     t
 };
@@ -132,8 +264,8 @@ impl DebugRegister {
         opc2: u8,
         direction: Direction,
     ) -> Option<DebugRegister> {
-        // One load from a table built at compile time from
-        // `match_coordinates` (CRn 0..=7 only: no register has CRn ≥ 8).
+        // One load from a table built at compile time from `ROWS` (CRn
+        // 0..=7 only: no register has CRn ≥ 8).
         if crn >= 8 || crm >= 16 || opc2 >= 8 {
             return None;
         }
@@ -141,8 +273,99 @@ impl DebugRegister {
         COORDINATE_MAP[matches!(direction, Direction::Write) as usize][i]
     }
 
-    /// [`DebugRegister::from_coordinates`] as a match (builds the table).
-    const fn match_coordinates(
+    /// The same register kind with index `n` (unchanged when not indexed).
+    const fn with_index(self, n: u8) -> DebugRegister {
+        use DebugRegister::*;
+        match self {
+            Dbgbvr(_) => Dbgbvr(n),
+            Dbgbcr(_) => Dbgbcr(n),
+            Dbgwvr(_) => Dbgwvr(n),
+            Dbgwcr(_) => Dbgwcr(n),
+            Dbgbxvr(_) => Dbgbxvr(n),
+            other => other,
+        }
+    }
+
+    /// This register's row of the register table.
+    #[inline(always)]
+    pub(crate) const fn row(self) -> &'static RegisterRow {
+        &ROWS[self.kind()]
+    }
+
+    /// One register of each kind (index 0), in [`DebugRegister::kind`]
+    /// order.
+    pub(crate) const ONE_OF_EACH_KIND: [DebugRegister; KINDS] = {
+        let mut t = [DebugRegister::Dbgdidr; KINDS];
+        let mut k = 0;
+        while k < KINDS {
+            t[k] = ROWS[k].register;
+            k += 1;
+        }
+        t
+    };
+
+    /// `(CRn, CRm, opc2)` of the register's MRC/MCR encoding (opc1 is always
+    /// 0), or `None` for the 64-bit views, which only MRRC reaches.
+    pub const fn coordinates(self) -> Option<(u8, u8, u8)> {
+        match (self.row().coordinates, self.index()) {
+            (Some((crn, _, opc2)), Some(n)) => Some((crn, n & 15, opc2)),
+            (c, _) => c,
+        }
+    }
+
+    /// The register number N (memory-mapped offset / 4) for registers in
+    /// the numbered space; `None` for the internal views.
+    pub const fn number(self) -> Option<u16> {
+        use DebugRegister::*;
+        match self {
+            DbgdscrInt | DbgdtrrxInt | DbgdtrtxInt | Dbgdccint | Dbgdrar | Dbgdsar | Dbgdrar64
+            | Dbgdsar64 => None,
+            other => match other.coordinates() {
+                Some((crn, crm, opc2)) => {
+                    Some(((crn as u16) << 7) | ((opc2 as u16) << 4) | crm as u16)
+                }
+                None => None,
+            },
+        }
+    }
+
+    /// The register's name without index (`"DBGBVR"` for `Dbgbvr(3)`).
+    pub const fn base_name(self) -> &'static str {
+        self.row().name
+    }
+
+    /// The index of a breakpoint/watchpoint register, `None` otherwise.
+    pub const fn index(self) -> Option<u8> {
+        match self {
+            DebugRegister::Dbgbvr(n)
+            | DebugRegister::Dbgbcr(n)
+            | DebugRegister::Dbgwvr(n)
+            | DebugRegister::Dbgwcr(n)
+            | DebugRegister::Dbgbxvr(n) => Some(n),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for DebugRegister {
+    /// The Arm ARM name with its index: `DBGBVR3`, `DBGDSCRext`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.base_name())?;
+        match self.index() {
+            Some(n) => write!(f, "{n}"),
+            None => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::access::{Gpr, Source};
+
+    /// The coordinate map written out as a match: an independent oracle
+    /// for the table-built lookup.
+    fn match_coordinates(
         crn: u8,
         crm: u8,
         opc2: u8,
@@ -191,235 +414,6 @@ impl DebugRegister {
             _ => return None,
         })
     }
-
-    /// A dense number per variant (declaration order, index ignored),
-    /// below [`KINDS`]: the row of the per-register tables in
-    /// [`crate::semantics`].
-    #[inline(always)]
-    pub(crate) const fn kind(self) -> usize {
-        use DebugRegister::*;
-        match self {
-            Dbgdidr => 0,
-            DbgdscrInt => 1,
-            DbgdtrrxInt => 2,
-            DbgdtrtxInt => 3,
-            Dbgdccint => 4,
-            Dbgwfar => 5,
-            Dbgvcr => 6,
-            Dbgecr => 7,
-            Dbgdsccr => 8,
-            Dbgdsmcr => 9,
-            DbgdtrrxExt => 10,
-            Dbgitr => 11,
-            Dbgpcsr => 12,
-            DbgdscrExt => 13,
-            DbgdtrtxExt => 14,
-            Dbgdrcr => 15,
-            Dbgoseccr => 16,
-            Dbgbvr(_) => 17,
-            Dbgbcr(_) => 18,
-            Dbgwvr(_) => 19,
-            Dbgwcr(_) => 20,
-            Dbgbxvr(_) => 21,
-            Dbgdrar => 22,
-            Dbgdsar => 23,
-            Dbgdrar64 => 24,
-            Dbgdsar64 => 25,
-            Dbgoslar => 26,
-            Dbgoslsr => 27,
-            Dbgossrr => 28,
-            Dbgosdlr => 29,
-            Dbgprcr => 30,
-            Dbgprsr => 31,
-            Dbgitctrl => 32,
-            Dbgclaimset => 33,
-            Dbgclaimclr => 34,
-            Dbgauthstatus => 35,
-            Dbgdevid2 => 36,
-            Dbgdevid1 => 37,
-            Dbgdevid => 38,
-        }
-    }
-
-    /// One register of each kind (index 0), in [`DebugRegister::kind`]
-    /// order.
-    pub(crate) const ONE_OF_EACH_KIND: [DebugRegister; KINDS] = {
-        use DebugRegister::*;
-        [
-            Dbgdidr,
-            DbgdscrInt,
-            DbgdtrrxInt,
-            DbgdtrtxInt,
-            Dbgdccint,
-            Dbgwfar,
-            Dbgvcr,
-            Dbgecr,
-            Dbgdsccr,
-            Dbgdsmcr,
-            DbgdtrrxExt,
-            Dbgitr,
-            Dbgpcsr,
-            DbgdscrExt,
-            DbgdtrtxExt,
-            Dbgdrcr,
-            Dbgoseccr,
-            Dbgbvr(0),
-            Dbgbcr(0),
-            Dbgwvr(0),
-            Dbgwcr(0),
-            Dbgbxvr(0),
-            Dbgdrar,
-            Dbgdsar,
-            Dbgdrar64,
-            Dbgdsar64,
-            Dbgoslar,
-            Dbgoslsr,
-            Dbgossrr,
-            Dbgosdlr,
-            Dbgprcr,
-            Dbgprsr,
-            Dbgitctrl,
-            Dbgclaimset,
-            Dbgclaimclr,
-            Dbgauthstatus,
-            Dbgdevid2,
-            Dbgdevid1,
-            Dbgdevid,
-        ]
-    };
-
-    /// `(CRn, CRm, opc2)` of the register's MRC/MCR encoding (opc1 is always
-    /// 0), or `None` for the 64-bit views, which only MRRC reaches.
-    pub const fn coordinates(self) -> Option<(u8, u8, u8)> {
-        use DebugRegister::*;
-        Some(match self {
-            Dbgdidr => (0, 0, 0),
-            DbgdscrInt => (0, 1, 0),
-            Dbgdccint => (0, 2, 0),
-            DbgdtrrxInt | DbgdtrtxInt => (0, 5, 0),
-            Dbgwfar => (0, 6, 0),
-            Dbgvcr => (0, 7, 0),
-            Dbgecr => (0, 9, 0),
-            Dbgdsccr => (0, 10, 0),
-            Dbgdsmcr => (0, 11, 0),
-            DbgdtrrxExt => (0, 0, 2),
-            Dbgitr | Dbgpcsr => (0, 1, 2),
-            DbgdscrExt => (0, 2, 2),
-            DbgdtrtxExt => (0, 3, 2),
-            Dbgdrcr => (0, 4, 2),
-            Dbgoseccr => (0, 6, 2),
-            Dbgbvr(n) => (0, n & 15, 4),
-            Dbgbcr(n) => (0, n & 15, 5),
-            Dbgwvr(n) => (0, n & 15, 6),
-            Dbgwcr(n) => (0, n & 15, 7),
-            Dbgdrar => (1, 0, 0),
-            Dbgbxvr(n) => (1, n & 15, 1),
-            Dbgoslar => (1, 0, 4),
-            Dbgoslsr => (1, 1, 4),
-            Dbgossrr => (1, 2, 4),
-            Dbgosdlr => (1, 3, 4),
-            Dbgprcr => (1, 4, 4),
-            Dbgprsr => (1, 5, 4),
-            Dbgdsar => (2, 0, 0),
-            Dbgitctrl => (7, 0, 4),
-            Dbgclaimset => (7, 8, 6),
-            Dbgclaimclr => (7, 9, 6),
-            Dbgauthstatus => (7, 14, 6),
-            Dbgdevid2 => (7, 0, 7),
-            Dbgdevid1 => (7, 1, 7),
-            Dbgdevid => (7, 2, 7),
-            Dbgdrar64 | Dbgdsar64 => return None,
-        })
-    }
-
-    /// The register number N (memory-mapped offset / 4) for registers in
-    /// the numbered space; `None` for the internal views.
-    pub const fn number(self) -> Option<u16> {
-        use DebugRegister::*;
-        match self {
-            DbgdscrInt | DbgdtrrxInt | DbgdtrtxInt | Dbgdccint | Dbgdrar | Dbgdsar | Dbgdrar64
-            | Dbgdsar64 => None,
-            other => match other.coordinates() {
-                Some((crn, crm, opc2)) => {
-                    Some(((crn as u16) << 7) | ((opc2 as u16) << 4) | crm as u16)
-                }
-                None => None,
-            },
-        }
-    }
-
-    /// The register's name without index (`"DBGBVR"` for `Dbgbvr(3)`).
-    pub const fn base_name(self) -> &'static str {
-        use DebugRegister::*;
-        match self {
-            Dbgdidr => "DBGDIDR",
-            DbgdscrInt => "DBGDSCRint",
-            DbgdtrrxInt => "DBGDTRRXint",
-            DbgdtrtxInt => "DBGDTRTXint",
-            Dbgdccint => "DBGDCCINT",
-            Dbgwfar => "DBGWFAR",
-            Dbgvcr => "DBGVCR",
-            Dbgecr => "DBGECR",
-            Dbgdsccr => "DBGDSCCR",
-            Dbgdsmcr => "DBGDSMCR",
-            DbgdtrrxExt => "DBGDTRRXext",
-            Dbgitr => "DBGITR",
-            Dbgpcsr => "DBGPCSR",
-            DbgdscrExt => "DBGDSCRext",
-            DbgdtrtxExt => "DBGDTRTXext",
-            Dbgdrcr => "DBGDRCR",
-            Dbgoseccr => "DBGOSECCR",
-            Dbgbvr(_) => "DBGBVR",
-            Dbgbcr(_) => "DBGBCR",
-            Dbgwvr(_) => "DBGWVR",
-            Dbgwcr(_) => "DBGWCR",
-            Dbgbxvr(_) => "DBGBXVR",
-            Dbgdrar | Dbgdrar64 => "DBGDRAR",
-            Dbgdsar | Dbgdsar64 => "DBGDSAR",
-            Dbgoslar => "DBGOSLAR",
-            Dbgoslsr => "DBGOSLSR",
-            Dbgossrr => "DBGOSSRR",
-            Dbgosdlr => "DBGOSDLR",
-            Dbgprcr => "DBGPRCR",
-            Dbgprsr => "DBGPRSR",
-            Dbgitctrl => "DBGITCTRL",
-            Dbgclaimset => "DBGCLAIMSET",
-            Dbgclaimclr => "DBGCLAIMCLR",
-            Dbgauthstatus => "DBGAUTHSTATUS",
-            Dbgdevid2 => "DBGDEVID2",
-            Dbgdevid1 => "DBGDEVID1",
-            Dbgdevid => "DBGDEVID",
-        }
-    }
-
-    /// The index of a breakpoint/watchpoint register, `None` otherwise.
-    pub const fn index(self) -> Option<u8> {
-        match self {
-            DebugRegister::Dbgbvr(n)
-            | DebugRegister::Dbgbcr(n)
-            | DebugRegister::Dbgwvr(n)
-            | DebugRegister::Dbgwcr(n)
-            | DebugRegister::Dbgbxvr(n) => Some(n),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for DebugRegister {
-    /// The Arm ARM name with its index: `DBGBVR3`, `DBGDSCRext`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.base_name())?;
-        match self.index() {
-            Some(n) => write!(f, "{n}"),
-            None => Ok(()),
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::access::{Gpr, Source};
 
     fn mrc(crn: u8, crm: u8, opc2: u8) -> Access {
         Access {
@@ -478,7 +472,7 @@ mod tests {
                     for dir in [Direction::Read, Direction::Write] {
                         assert_eq!(
                             DebugRegister::from_coordinates(crn, crm, opc2, dir),
-                            DebugRegister::match_coordinates(crn, crm, opc2, dir),
+                            match_coordinates(crn, crm, opc2, dir),
                             "{crn} {crm} {opc2} {dir:?}"
                         );
                     }

@@ -57,9 +57,14 @@
 
 use crate::access::Direction;
 use crate::model::{CoreModel, OsLockModel};
+use crate::registers::{Dbgdscr, DbgdscrV8};
 use crate::regmap::{DebugRegister, KINDS};
+pub use crate::state::{dscr_ext_value, dscr_int_value, oslsr_value, prsr_value};
 use crate::state::{flag, DebugState};
 use crate::version::DebugVersion;
+pub use crate::wmask::{
+    bcr_mask, bvr_mask, normalize_bcr, prcr_mask, vcr_mask, wcr_mask, WVR_MASK,
+};
 
 /// The privilege level of the access.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -136,53 +141,13 @@ pub enum AccessOutcome {
     Undefined(UndefReason),
 }
 
-/// DBGWVR writable bits (\[1:0\] RES0).
-pub const WVR_MASK: u32 = 0xFFFF_FFFC;
 /// The DBGOSLAR key that sets the OS Lock.
 pub const OSLAR_KEY: u32 = 0xC5AC_CE55;
 
-const DSCR_MDBGEN: u32 = 1 << 15;
-const DSCR_UDCCDIS: u32 = 1 << 12;
-const DSCR_RXFULL: u32 = 1 << 30;
-const DSCR_TXFULL: u32 = 1 << 29;
-
-/// DBGBVRn writable bits on `model` (context-capable BRPs keep \[1:0\]).
-#[inline]
-pub const fn bvr_mask(model: &CoreModel, n: u8) -> u32 {
-    if n >= model.first_ctx_brp() {
-        u32::MAX
-    } else {
-        0xFFFF_FFFC
-    }
-}
-
-/// DBGBCRn writable bits on `model` (spec §3.3; precomputed per model).
-#[inline(always)]
-pub const fn bcr_mask(model: &CoreModel) -> u32 {
-    model.bcr_wmask()
-}
-
-/// DBGBCR value as stored after a write of `value` on `model`: masked and,
-/// from v7, with BAS\[3\] = BAS\[2\] and BAS\[1\] = BAS\[0\].
-#[inline(always)]
-pub const fn normalize_bcr(model: &CoreModel, value: u32) -> u32 {
-    model.normalize_bcr(value)
-}
-
-/// DBGWCRn writable bits on `model` (spec §3.5; precomputed per model).
-#[inline(always)]
-pub const fn wcr_mask(model: &CoreModel) -> u32 {
-    model.wcr_wmask()
-}
-
-/// DBGVCR writable bits on `model` (spec §3.7; precomputed per model): with
-/// the Security Extensions the Secure, Monitor and Non-secure bits (v8: EL3
-/// is taken to be AArch64, so the Monitor bits are RES0), without them
-/// \[7:6\],\[4:1\]; bit 0 (Reset catch) before v8 only.
-#[inline(always)]
-pub const fn vcr_mask(model: &CoreModel) -> u32 {
-    model.vcr_wmask()
-}
+const DSCR_MDBGEN: u32 = Dbgdscr::MDBGEN;
+const DSCR_UDCCDIS: u32 = Dbgdscr::UDCCDIS;
+const DSCR_RXFULL: u32 = Dbgdscr::RXFULL;
+const DSCR_TXFULL: u32 = Dbgdscr::TXFULL;
 
 /// DBGDSCRext bits a CP14 write may change on `model` in `state`.
 #[inline]
@@ -199,88 +164,20 @@ pub const fn dscr_ext_write_mask(model: &CoreModel, state: &DebugState) -> u32 {
         DebugVersion::V7Full | DebugVersion::V7Base => DSCR_MDBGEN | DSCR_UDCCDIS,
         DebugVersion::V7_1 => {
             if oslk {
-                0x6C30_FC3C
+                Dbgdscr::V7_1_OS_LOCK_WRITABLE
             } else {
                 DSCR_MDBGEN | DSCR_UDCCDIS
             }
         }
         _ => {
             if oslk {
-                0x6CE0_D07C
+                DbgdscrV8::OS_LOCK_WRITABLE
             } else {
-                DSCR_MDBGEN | DSCR_UDCCDIS | 0x3C
+                DSCR_MDBGEN | DSCR_UDCCDIS | Dbgdscr::MOE
             }
         }
     };
     m & !blocked
-}
-
-/// The DBGDSCR external view.
-#[inline]
-pub const fn dscr_ext_value(model: &CoreModel, s: &DebugState) -> u32 {
-    let mut v = s.dscr;
-    if s.flags & flag::RXFULL != 0 {
-        v |= DSCR_RXFULL;
-    }
-    if s.flags & flag::TXFULL != 0 {
-        v |= DSCR_TXFULL;
-    }
-    if model.security() && s.flags & flag::NS != 0 {
-        v |= 1 << 18;
-    }
-    if !model.version().is_v8() {
-        v |= 1 << 1; // RESTARTED
-    }
-    v
-}
-
-/// The DBGDSCR internal view: the external view restricted to the
-/// internal view's bits (v8 G8.3.14; v6/v7: everything but the latched
-/// and pipeline bits).
-#[inline]
-pub const fn dscr_int_value(model: &CoreModel, s: &DebugState) -> u32 {
-    let mask = if model.version().is_v8() {
-        0x6007_903C
-    } else {
-        0x6007_FFFF
-    };
-    dscr_ext_value(model, s) & mask
-}
-
-/// DBGOSLSR value.
-#[inline]
-pub const fn oslsr_value(model: &CoreModel, s: &DebugState) -> u32 {
-    let oslm = model.os_lock().oslm() as u32;
-    let mut v = (oslm & 1) | ((oslm >> 1) << 3);
-    if s.flags & flag::OSLK != 0 {
-        v |= 2;
-    }
-    v
-}
-
-/// DBGPRSR value (without the read side effects): PU, SPD, SR, and on
-/// v7.1 OSLK (bit 5) and DLK (bit 6).
-#[inline]
-pub const fn prsr_value(model: &CoreModel, s: &DebugState) -> u32 {
-    let mut v = 0;
-    if s.flags & flag::PU != 0 {
-        v |= 1;
-    }
-    if s.flags & flag::SPD != 0 {
-        v |= 2;
-    }
-    if s.flags & flag::SR != 0 {
-        v |= 8;
-    }
-    if matches!(model.version(), DebugVersion::V7_1) {
-        if s.flags & flag::OSLK != 0 {
-            v |= 1 << 5;
-        }
-        if s.flags & flag::DLK != 0 {
-            v |= 1 << 6;
-        }
-    }
-    v
 }
 
 /// How a register may be accessed.
@@ -436,80 +333,6 @@ fn presence_bits(model: &CoreModel, reg: DebugRegister) -> u8 {
     }
 }
 
-/// Registers a PL0 access may reach (spec §4.2).
-#[inline]
-const fn pl0_capable(reg: DebugRegister) -> bool {
-    use DebugRegister::*;
-    matches!(
-        reg,
-        Dbgdidr
-            | DbgdscrInt
-            | DbgdtrrxInt
-            | DbgdtrtxInt
-            | Dbgdrar
-            | Dbgdsar
-            | Dbgdrar64
-            | Dbgdsar64
-    )
-}
-
-/// Registers still accessible with DBGSWENABLE low (this crate's choice,
-/// see the module documentation).
-#[inline]
-const fn swenable_exempt(reg: DebugRegister) -> bool {
-    use DebugRegister::*;
-    pl0_capable(reg) || matches!(reg, Dbgoslsr | Dbgprsr)
-}
-
-/// The v7 "other debug" registers (numbers 0–127 minus DBGECR, DBGDRCR
-/// and the baseline registers; ARMv7 Table C6-12), which the v7.0 OS Lock
-/// and sticky power-down make UNDEFINED.
-#[inline]
-const fn other_debug(reg: DebugRegister) -> bool {
-    use DebugRegister::*;
-    matches!(
-        reg,
-        Dbgwfar
-            | Dbgvcr
-            | Dbgdsccr
-            | Dbgdsmcr
-            | DbgdtrrxExt
-            | DbgdtrtxExt
-            | DbgdscrExt
-            | Dbgitr
-            | Dbgpcsr
-            | Dbgbvr(_)
-            | Dbgbcr(_)
-            | Dbgwvr(_)
-            | Dbgwcr(_)
-            | Dbgbxvr(_)
-    )
-}
-
-// Per-kind rule bits.
-const K_PL0: u8 = 1;
-const K_SWENABLE_EXEMPT: u8 = 2;
-const K_OTHER_DEBUG: u8 = 4;
-
-/// [`pl0_capable`], [`swenable_exempt`] and [`other_debug`] per register
-/// kind.
-static KIND_RULES: [u8; KINDS] = {
-    let mut t = [0; KINDS];
-    let mut k = 0;
-    while k < KINDS {
-        let r = DebugRegister::ONE_OF_EACH_KIND[k];
-        t[k] = (if pl0_capable(r) { K_PL0 } else { 0 })
-            | (if swenable_exempt(r) {
-                K_SWENABLE_EXEMPT
-            } else {
-                0
-            })
-            | (if other_debug(r) { K_OTHER_DEBUG } else { 0 });
-        k += 1;
-    }
-    t
-};
-
 /// Runs the §4 checks 1–6 for an access to `reg` without performing it:
 /// `Err` with the reason when the access would be UNDEFINED.
 ///
@@ -532,10 +355,10 @@ pub fn check_access(
             UndefReason::WrongDirection
         });
     }
-    let rules = KIND_RULES[reg.kind()];
+    let rules = reg.row().classes;
     if matches!(ctx.privilege, Privilege::Pl0) {
         // v6: DSCR is never writable from User mode (ARM1136 TRM).
-        if rules & K_PL0 == 0 || (!read && matches!(reg, DebugRegister::DbgdscrInt)) {
+        if !rules.pl0 || (!read && matches!(reg, DebugRegister::DbgdscrInt)) {
             return Err(UndefReason::Privilege);
         }
         if state.dscr & DSCR_UDCCDIS != 0 {
@@ -546,14 +369,14 @@ pub fn check_access(
         let erratum = model.quirks().erratum_764319
             && read
             && matches!(reg, DebugRegister::Dbgoslsr | DebugRegister::Dbgprsr);
-        if rules & K_SWENABLE_EXEMPT == 0 || erratum {
+        if !rules.swenable_exempt || erratum {
             return Err(UndefReason::SoftwareDebugDisabled);
         }
     }
     if model.version().is_v7_0() {
         let spd = state.flags & flag::SPD != 0;
         let oslk = state.flags & flag::OSLK != 0;
-        if rules & K_OTHER_DEBUG != 0 {
+        if rules.other_debug {
             if spd {
                 return Err(UndefReason::StickyPowerDown);
             }
@@ -869,12 +692,7 @@ fn write_checked(model: &CoreModel, s: &mut DebugState, reg: DebugRegister, valu
             }
         }
         Dbgprcr => {
-            let m = match model.version() {
-                DebugVersion::V7Full | DebugVersion::V7Base => 0b0101,
-                DebugVersion::V7_1 => 0b1101,
-                _ => 0b0001,
-            };
-            s.prcr = (value & m) as u8;
+            s.prcr = (value & prcr_mask(model)) as u8;
         }
         Dbgclaimset => s.claim |= value as u8,
         Dbgclaimclr => s.claim &= !(value as u8),
@@ -904,11 +722,7 @@ pub fn writable_mask(model: &CoreModel, state: &DebugState, reg: DebugRegister) 
         Dbgwfar if !model.version().at_least_v7_1() => 0xFFFF_FFFE,
         DbgdtrrxExt | DbgdtrtxExt => u32::MAX,
         Dbgdccint => 0x6000_0000,
-        Dbgprcr => match model.version() {
-            DebugVersion::V7Full | DebugVersion::V7Base => 0b0101,
-            DebugVersion::V7_1 => 0b1101,
-            _ => 0b0001,
-        },
+        Dbgprcr => prcr_mask(model),
         Dbgosdlr if model.double_lock() => 1,
         DbgdscrExt => {
             let m = dscr_ext_write_mask(model, state);
@@ -1034,6 +848,55 @@ mod table_tests {
         out
     }
 
+    // The rule classes written out as matches: an independent oracle for
+    // the register table's class columns.
+    /// Registers a PL0 access may reach (spec §4.2).
+    fn pl0_capable(reg: DebugRegister) -> bool {
+        use DebugRegister::*;
+        matches!(
+            reg,
+            Dbgdidr
+                | DbgdscrInt
+                | DbgdtrrxInt
+                | DbgdtrtxInt
+                | Dbgdrar
+                | Dbgdsar
+                | Dbgdrar64
+                | Dbgdsar64
+        )
+    }
+
+    /// Registers still accessible with DBGSWENABLE low (this crate's choice,
+    /// see the module documentation).
+    fn swenable_exempt(reg: DebugRegister) -> bool {
+        use DebugRegister::*;
+        pl0_capable(reg) || matches!(reg, Dbgoslsr | Dbgprsr)
+    }
+
+    /// The v7 "other debug" registers (numbers 0–127 minus DBGECR, DBGDRCR
+    /// and the baseline registers; ARMv7 Table C6-12), which the v7.0 OS Lock
+    /// and sticky power-down make UNDEFINED.
+    fn other_debug(reg: DebugRegister) -> bool {
+        use DebugRegister::*;
+        matches!(
+            reg,
+            Dbgwfar
+                | Dbgvcr
+                | Dbgdsccr
+                | Dbgdsmcr
+                | DbgdtrrxExt
+                | DbgdtrtxExt
+                | DbgdscrExt
+                | Dbgitr
+                | Dbgpcsr
+                | Dbgbvr(_)
+                | Dbgbcr(_)
+                | Dbgwvr(_)
+                | Dbgwcr(_)
+                | Dbgbxvr(_)
+        )
+    }
+
     #[test]
     fn presence_table_matches_the_reference() {
         let ms = models();
@@ -1072,10 +935,10 @@ mod table_tests {
     #[test]
     fn kind_rules_match_the_predicates() {
         for r in DebugRegister::ONE_OF_EACH_KIND {
-            let k = KIND_RULES[r.kind()];
-            assert_eq!(k & K_PL0 != 0, pl0_capable(r));
-            assert_eq!(k & K_SWENABLE_EXEMPT != 0, swenable_exempt(r));
-            assert_eq!(k & K_OTHER_DEBUG != 0, other_debug(r));
+            let k = r.row().classes;
+            assert_eq!(k.pl0, pl0_capable(r), "{r}");
+            assert_eq!(k.swenable_exempt, swenable_exempt(r), "{r}");
+            assert_eq!(k.other_debug, other_debug(r), "{r}");
         }
     }
 }

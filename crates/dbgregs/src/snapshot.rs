@@ -62,6 +62,7 @@ use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
 
 use crate::error::DbgRegsError;
 use crate::model::{CoreModel, OsLockModel};
+use crate::registers::Dbgdscr;
 use crate::regmap::DebugRegister;
 use crate::semantics::{self, AccessContext};
 use crate::state::DebugState;
@@ -139,12 +140,11 @@ const FLAG_BITS: u16 = {
     use crate::state::flag::*;
     RXFULL | TXFULL | OSLK | DLK | SPD | PU | SR | SWENABLE | NS | MON_BLOCKED
 };
-const DSCR_RXFULL: u32 = 1 << 30;
-const DSCR_TXFULL: u32 = 1 << 29;
+const DSCR_RXFULL: u32 = Dbgdscr::RXFULL;
+const DSCR_TXFULL: u32 = Dbgdscr::TXFULL;
 /// DBGDSCR.MOE: written by debug events (and UNKNOWN at a v8 reset).
-const DSCR_MOE: u32 = 0x3C;
-/// DBGDSCR.MDBGen.
-const DSCR_MDBGEN: u32 = 1 << 15;
+const DSCR_MOE: u32 = Dbgdscr::MOE;
+const DSCR_MDBGEN: u32 = Dbgdscr::MDBGEN;
 
 /// A model's implementation choices that decide which states are possible
 /// (and how accesses behave) beyond what MIDR and DBGDIDR say: bit 0–1
@@ -286,12 +286,7 @@ impl DebugSnapshot {
     // slot rather than copied out of a temporary.
     #[inline]
     pub fn save(model: &CoreModel, state: &DebugState) -> DebugSnapshot {
-        Self::build(
-            model.midr(),
-            model.dbgdidr(),
-            model.snapshot_features(),
-            state,
-        )
+        Self::build(model.midr(), model.dbgdidr(), model_features(model), state)
     }
 
     /// [`DebugSnapshot::save`] into an existing snapshot (e.g. a slot of a
@@ -629,7 +624,7 @@ impl<'m> SnapshotModel<'m> {
             canon: Canonical::new(model),
             midr: model.midr(),
             dbgdidr: model.dbgdidr(),
-            features: model.snapshot_features(),
+            features: model_features(model),
         }
     }
 
@@ -699,9 +694,9 @@ impl<'m> Canonical<'m> {
             bcr_fold_bas: !model.version().is_v6(),
             bcr_fold_check: if model.version().is_v6() { 0 } else { 0xA0 },
             wcr_mask: semantics::wcr_mask(model),
-            dscr: model.snapshot_dscr_mask(),
+            dscr: dscr_possible_bits(model),
             vcr: semantics::vcr_mask(model),
-            prcr: model.snapshot_prcr_mask(),
+            prcr: prcr_possible_bits(model),
             oseccr: all_if(v8, u32::MAX),
             dccint: all_if(v8, 3),
             claim: all_if(model.version().at_least_v7_1(), 0xFF),
@@ -829,20 +824,13 @@ pub(crate) const fn dscr_possible_bits(model: &CoreModel) -> u32 {
 /// [`CoreModel`]'s precomputed value (checked against [`prcr_mask`] in the
 /// model tests). DBGPRCR is present on v7-full and from v7.1.
 pub(crate) const fn prcr_possible_bits(model: &CoreModel) -> u32 {
-    use crate::version::DebugVersion;
-    match model.version() {
-        DebugVersion::V7Full => 0b0101,
-        DebugVersion::V7_1 => 0b1101,
-        v if v.is_v8() => 0b0001,
-        _ => 0,
+    // DBGPRCR is present on v7-full and from v7.1 (as `semantics` decides).
+    let v = model.version();
+    if matches!(v, crate::version::DebugVersion::V7Full) || v.at_least_v7_1() {
+        crate::wmask::prcr_mask(model)
+    } else {
+        0
     }
-}
-
-/// DBGPRCR bits a vCPU of `model` can hold (0 where it has no DBGPRCR),
-/// from the register semantics: the reference for [`prcr_possible_bits`].
-#[cfg(test)]
-pub(crate) fn prcr_mask(model: &CoreModel) -> u32 {
-    semantics::writable_mask(model, &BLANK_UNLOCKED, DebugRegister::Dbgprcr).unwrap_or(0)
 }
 
 use crate::state::flag::{MON_BLOCKED, OSLK, PU, SWENABLE};
@@ -1014,6 +1002,15 @@ pub fn apply_kvm(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prcr_possible_bits_match_the_register_semantics() {
+        for m in CoreModel::presets() {
+            let semantic =
+                semantics::writable_mask(m, &BLANK_UNLOCKED, DebugRegister::Dbgprcr).unwrap_or(0);
+            assert_eq!(prcr_possible_bits(m), semantic, "{}", m.name());
+        }
+    }
     use crate::state::UnknownFill;
 
     #[allow(clippy::unwrap_used)]

@@ -1,6 +1,6 @@
 //! Per-vCPU debug register state: one small `Copy` struct, no heap, no
 //! model inside (accesses pair it with a `&CoreModel`, see
-//! [`crate::semantics`]).
+//! `semantics`).
 //!
 //! Storage choices:
 //! * the 16 BVR/BCR/WVR/WCR slots are always present (256 bytes); slots
@@ -13,7 +13,9 @@
 //!   visible in DBGDSCRint (spec §3.2).
 
 use crate::model::{CoreModel, OsLockModel};
+use crate::registers::{Dbgdscr, DbgdscrV8};
 use crate::version::DebugVersion;
+use crate::wmask;
 
 /// How values the architecture leaves UNKNOWN at reset are filled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -77,7 +79,7 @@ pub(crate) mod flag {
 /// The debug register state of one vCPU.
 ///
 /// Create it with [`DebugState::cold_reset`]; read and write it through
-/// [`crate::semantics`] (or [`crate::emulate::step`]) with the vCPU's
+/// `semantics` (or `emulate::step`) with the vCPU's
 /// [`CoreModel`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct DebugState {
@@ -143,16 +145,15 @@ impl DebugState {
         let mut f = Filler::new(fill);
         for n in 0..16u8 {
             let i = n as usize;
-            self.bvr[i] = f.value(crate::semantics::bvr_mask(model, n));
-            self.bcr[i] =
-                crate::semantics::normalize_bcr(model, f.value(crate::semantics::bcr_mask(model)));
-            self.wvr[i] = f.value(crate::semantics::WVR_MASK);
-            self.wcr[i] = f.value(crate::semantics::wcr_mask(model));
+            self.bvr[i] = f.value(wmask::bvr_mask(model, n));
+            self.bcr[i] = wmask::normalize_bcr(model, f.value(wmask::bcr_mask(model)));
+            self.wvr[i] = f.value(wmask::WVR_MASK);
+            self.wcr[i] = f.value(wmask::wcr_mask(model));
             self.bxvr[i] = f.value(0xFF) as u8;
         }
         self.dtrrx = f.value(u32::MAX);
         self.dtrtx = f.value(u32::MAX);
-        self.vcr = f.value(crate::semantics::vcr_mask(model));
+        self.vcr = f.value(wmask::vcr_mask(model));
         self.wfar = f.value(0xFFFF_FFFE);
         // MOE is UNKNOWN at reset in v8; every other DSCR control bit is 0.
         self.dscr = if model.version().is_v8() {
@@ -176,7 +177,7 @@ impl DebugState {
     /// breakpoint registers keep their values. Sets DBGPRSR.SR.
     pub fn warm_reset(&mut self, model: &CoreModel) {
         if model.version().is_v8() {
-            self.dscr &= !((1 << 15) | (1 << 12));
+            self.dscr &= !(Dbgdscr::MDBGEN | Dbgdscr::UDCCDIS);
             self.dccint = 0;
         }
         self.flags &= !flag::DLK;
@@ -236,7 +237,7 @@ impl DebugState {
     pub fn set_monitor_debug_blocked(&mut self, on: bool) {
         self.put(flag::MON_BLOCKED, on);
         if on {
-            self.dscr &= !(1 << 15);
+            self.dscr &= !Dbgdscr::MDBGEN;
         }
     }
 
@@ -326,27 +327,27 @@ impl DebugState {
     }
     /// DBGDSCR.MDBGen: monitor debug-mode enabled.
     pub const fn mdbgen(&self) -> bool {
-        self.dscr & (1 << 15) != 0
+        self.dscr & Dbgdscr::MDBGEN != 0
     }
     /// DBGDSCR.UDCCdis.
     pub const fn udccdis(&self) -> bool {
-        self.dscr & (1 << 12) != 0
+        self.dscr & Dbgdscr::UDCCDIS != 0
     }
     /// The DBGDSCR external view for `model` (no side effects).
     pub fn dscr_ext(&self, model: &CoreModel) -> u32 {
-        crate::semantics::dscr_ext_value(model, self)
+        dscr_ext_value(model, self)
     }
     /// The DBGDSCR internal view for `model` (no side effects).
     pub fn dscr_int(&self, model: &CoreModel) -> u32 {
-        crate::semantics::dscr_int_value(model, self)
+        dscr_int_value(model, self)
     }
     /// DBGOSLSR for `model`.
     pub fn oslsr(&self, model: &CoreModel) -> u32 {
-        crate::semantics::oslsr_value(model, self)
+        oslsr_value(model, self)
     }
     /// DBGPRSR for `model`, without the read side effects.
     pub fn prsr(&self, model: &CoreModel) -> u32 {
-        crate::semantics::prsr_value(model, self)
+        prsr_value(model, self)
     }
     /// OS Lock set.
     pub const fn oslk(&self) -> bool {
@@ -388,11 +389,79 @@ impl DebugState {
             return false;
         }
         match model.version() {
-            DebugVersion::V6 | DebugVersion::V6_1 => self.dscr & (1 << 14) == 0,
+            DebugVersion::V6 | DebugVersion::V6_1 => self.dscr & Dbgdscr::HDBGEN == 0,
             v if v.at_least_v7_1() => !self.oslk() && !self.double_lock_in_force(),
             _ => true,
         }
     }
+}
+
+/// The DBGDSCR external view.
+#[inline]
+pub const fn dscr_ext_value(model: &CoreModel, s: &DebugState) -> u32 {
+    let mut v = s.dscr;
+    if s.flags & flag::RXFULL != 0 {
+        v |= Dbgdscr::RXFULL;
+    }
+    if s.flags & flag::TXFULL != 0 {
+        v |= Dbgdscr::TXFULL;
+    }
+    if model.security() && s.flags & flag::NS != 0 {
+        v |= Dbgdscr::NS;
+    }
+    if !model.version().is_v8() {
+        v |= Dbgdscr::RESTARTED;
+    }
+    v
+}
+
+/// The DBGDSCR internal view: the external view restricted to the
+/// internal view's bits (v8 G8.3.14; v6/v7: everything but the latched
+/// and pipeline bits).
+#[inline]
+pub const fn dscr_int_value(model: &CoreModel, s: &DebugState) -> u32 {
+    let mask = if model.version().is_v8() {
+        DbgdscrV8::INT_VIEW
+    } else {
+        Dbgdscr::V7_INT_VIEW
+    };
+    dscr_ext_value(model, s) & mask
+}
+
+/// DBGOSLSR value.
+#[inline]
+pub const fn oslsr_value(model: &CoreModel, s: &DebugState) -> u32 {
+    let oslm = model.os_lock().oslm() as u32;
+    let mut v = (oslm & 1) | ((oslm >> 1) << 3);
+    if s.flags & flag::OSLK != 0 {
+        v |= 2;
+    }
+    v
+}
+
+/// DBGPRSR value (without the read side effects): PU, SPD, SR, and on
+/// v7.1 OSLK (bit 5) and DLK (bit 6).
+#[inline]
+pub const fn prsr_value(model: &CoreModel, s: &DebugState) -> u32 {
+    let mut v = 0;
+    if s.flags & flag::PU != 0 {
+        v |= 1;
+    }
+    if s.flags & flag::SPD != 0 {
+        v |= 2;
+    }
+    if s.flags & flag::SR != 0 {
+        v |= 8;
+    }
+    if matches!(model.version(), DebugVersion::V7_1) {
+        if s.flags & flag::OSLK != 0 {
+            v |= 1 << 5;
+        }
+        if s.flags & flag::DLK != 0 {
+            v |= 1 << 6;
+        }
+    }
+    v
 }
 
 #[cfg(test)]
@@ -452,39 +521,6 @@ mod tests {
         s.power_up(a15, UnknownFill::Zero);
         assert!(s.powered_up() && s.spd() && s.oslk());
         assert_eq!(s.bcrs()[0], 0);
-    }
-
-    #[test]
-    fn monitor_debug_block_keeps_mdbgen_clear() {
-        use crate::regmap::DebugRegister::{DbgdscrExt, DbgdscrInt, Dbgoslar};
-        use crate::semantics::{read, write, AccessContext, AccessOutcome};
-        const PL1: AccessContext = AccessContext::PL1;
-        // (model, register the MDBGen write goes through)
-        for (name, reg) in [("cortex-a15", DbgdscrExt), ("arm1176", DbgdscrInt)] {
-            let m = model(name);
-            for blocked in [false, true] {
-                let mut s = DebugState::cold_reset(m, UnknownFill::Zero);
-                write(m, &mut s, Dbgoslar, 0, PL1);
-                s.set_monitor_debug_blocked(blocked);
-                assert_eq!(s.monitor_debug_blocked(), blocked);
-                assert_eq!(write(m, &mut s, reg, 1 << 15, PL1), AccessOutcome::Written);
-                assert_eq!(s.mdbgen(), !blocked, "{name} blocked={blocked}");
-                let AccessOutcome::Read(v) = read(m, &mut s, reg, PL1) else {
-                    panic!("{name}: read of {reg:?} did not complete")
-                };
-                assert_eq!(v & (1 << 15) != 0, !blocked, "{name} blocked={blocked}");
-                // Other writable bits (UDCCdis) still stick.
-                write(m, &mut s, reg, 1 << 12, PL1);
-                assert!(s.udccdis(), "{name}");
-            }
-            // Setting the input clears an MDBGen that was already set.
-            let mut s = DebugState::cold_reset(m, UnknownFill::Zero);
-            write(m, &mut s, Dbgoslar, 0, PL1);
-            write(m, &mut s, reg, 1 << 15, PL1);
-            assert!(s.mdbgen());
-            s.set_monitor_debug_blocked(true);
-            assert!(!s.mdbgen() && !s.debug_exceptions_enabled(m));
-        }
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! names them, declared from the most significant bit down (bit 31 on the
 //! left, as in the manual's encoding diagrams and spec §7.2/§8).
 //!
-//! Only the decoders in [`super`] and the encoders in [`crate::encode`] use
+//! Only the decoders in [`super`] and the encoders in `encode` use
 //! these; not every generated accessor is used by both, hence the
 //! `dead_code` allowance for the generated setters.
 #![allow(dead_code)]

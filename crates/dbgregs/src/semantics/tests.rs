@@ -574,3 +574,33 @@ fn writable_mask_describes_plain_registers() {
     assert_eq!(writable_mask(m, &s, Dbgwcr(4)), None);
     assert_eq!(writable_mask(m, &s, Dbgdidr), None);
 }
+
+#[test]
+fn monitor_debug_block_keeps_mdbgen_clear() {
+    // (model, register the MDBGen write goes through)
+    for (name, reg) in [("cortex-a15", DbgdscrExt), ("arm1176", DbgdscrInt)] {
+        let m = CoreModel::preset(name).unwrap();
+        for blocked in [false, true] {
+            let mut s = DebugState::cold_reset(m, UnknownFill::Zero);
+            write(m, &mut s, Dbgoslar, 0, PL1);
+            s.set_monitor_debug_blocked(blocked);
+            assert_eq!(s.monitor_debug_blocked(), blocked);
+            assert_eq!(write(m, &mut s, reg, 1 << 15, PL1), AccessOutcome::Written);
+            assert_eq!(s.mdbgen(), !blocked, "{name} blocked={blocked}");
+            let AccessOutcome::Read(v) = read(m, &mut s, reg, PL1) else {
+                panic!("{name}: read of {reg:?} did not complete")
+            };
+            assert_eq!(v & (1 << 15) != 0, !blocked, "{name} blocked={blocked}");
+            // Other writable bits (UDCCdis) still stick.
+            write(m, &mut s, reg, 1 << 12, PL1);
+            assert!(s.udccdis(), "{name}");
+        }
+        // Setting the input clears an MDBGen that was already set.
+        let mut s = DebugState::cold_reset(m, UnknownFill::Zero);
+        write(m, &mut s, Dbgoslar, 0, PL1);
+        write(m, &mut s, reg, 1 << 15, PL1);
+        assert!(s.mdbgen());
+        s.set_monitor_debug_blocked(true);
+        assert!(!s.mdbgen() && !s.debug_exceptions_enabled(m));
+    }
+}
