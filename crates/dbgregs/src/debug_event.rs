@@ -13,8 +13,8 @@
 //!
 //! A vCPU with monitor debug disabled (DBGDSCR.MDBGen = 0), halting debug
 //! selected (DBGDSCR bit 14), or — from v7.1 — the OS Lock or the OS Double
-//! Lock in force reports no event and its state is left unchanged (spec
-//! §6.1; the v7.0 OS Lock does not gate events, as the matcher decides).
+//! Lock in force reports no event and its state is left unchanged
+//! (DDI 0406C.d C3; DDI 0487 G2; the v7.0 OS Lock does not gate events, as the matcher decides).
 //!
 //! Choices where the model says nothing:
 //! * v7.0 watchpoints are reported synchronously

@@ -6,9 +6,9 @@
 //!   their `2` forms with `coproc` = 14);
 //! * [`decode_t32`] / [`decode_t32_halfwords`]: a 32-bit T32 instruction, the
 //!   first halfword in bits \[31:16\] as the Linux undef handler composes it
-//!   (kernel-behaviour §2.4);
+//!   (`arch/arm/kernel/traps.c`, `do_undefinstr()`);
 //! * [`decode_esr`]: an AArch64 `ESR_EL2` syndrome of EC 0x05, 0x06 or 0x0C
-//!   (spec §7).
+//!   (DDI 0487 D24.2.46, ESR_EL2).
 //!
 //! Every decoder is a total `const fn`: it never panics, never allocates and
 //! returns `None` for anything that is not a coprocessor-14 transfer. The bit
@@ -38,7 +38,7 @@
 //! assert_eq!(decode_a32(0xee10_0f10), None); // p15: not ours
 //! ```
 //!
-//! Decisions where the architecture leaves room (spec §7, §8):
+//! Decisions where the architecture leaves room (DDI 0487 D24.2.46, ESR_EL2, DDI 0487 F5.1, MCR/MRC/LDC/STC):
 //!
 //! * A32 `cond` = 0b1111 is the `2` form: `two = true` and `condition` is
 //!   `Some(AL)` (the `2` forms are unconditional; `Access::condition`'s
@@ -51,7 +51,7 @@
 //!   MRRC with Rt = Rt2, STC literal, LDC literal with writeback) are
 //!   decoded as written; the semantics decide what they do.
 //! * `ESR_EL2`: IL = 0 with a CP14 class is no valid report (every CP14
-//!   transfer is a 32-bit instruction, spec §7.1) and decodes to `None`.
+//!   transfer is a 32-bit instruction, DDI 0487 D24.2.46, ESR_EL2) and decodes to `None`.
 //!   Bits \[63:32\] (ISS2, RES0) and the RES0 bits inside the ISS are
 //!   ignored: they carry nothing for these classes. CV = 0 gives
 //!   `condition: None`; CV = 1 gives the raw `COND`, including a (never
@@ -61,13 +61,13 @@
 //!   instruction (P = U = W = 0) and decodes to `None` too, as does a
 //!   literal AM (0b100, 0b110) with Direction = 0: the literal forms exist
 //!   for LDC only and are reserved for STC (Arm ARM ISS encoding for EC
-//!   0x06; spec §7.2 "LDC only"). The literal
+//!   0x06; DDI 0487 D24.2.46, ESR_EL2 ISS encodings "LDC only"). The literal
 //!   forms (AM\[2\] = 1) report no base register: `rn: None`. `long` is
 //!   always false (the syndrome has no D bit), `two` always false. The
 //!   syndrome has no `CRd` field either: `crd` is 5, because the only
 //!   coprocessor-14 LDC/STC encodings the architecture allocates (and so
 //!   the only ones that can trap rather than UNDEF) are `p14, c5`, D = 0
-//!   (spec §7.1, §8.1).
+//!   (DDI 0487 D24.2.46, ESR_EL2, DDI 0487 F5.1, the A32 encodings of MCR/MRC/MCRR/MRRC/LDC/STC).
 
 mod formats;
 mod ual;
@@ -235,7 +235,7 @@ pub const fn is_t32_prefix(hw1: u16) -> bool {
 #[inline]
 pub const fn decode_t32(word: u32) -> Option<Access> {
     // The coprocessor space is hw1 = 111T 11xx xxxx xxxx: below bit 28 the
-    // composed word has the A32 layout (spec §8.2); bit 28 is T (the `2`
+    // composed word has the A32 layout (DDI 0487 F5.1, the T32 encodings); bit 28 is T (the `2`
     // form). Every format `decode_body` accepts has [27:26] = 11, so with
     // [31:29] = 111 (`T32_PREFIX`, checked by each format's compare) the
     // first halfword is >= 0xEC00, a 32-bit prefix.
@@ -493,7 +493,7 @@ mod tests {
 
     #[test]
     fn kernel_hook_examples_decode_as_the_kernel_reads_them() {
-        // kernel-behaviour §3.4: the 14 example words of debug_reg_hook
+        // `arch/arm/kernel/hw_breakpoint.c`, `debug_reg_trap()`: the 14 example words of debug_reg_hook
         // (9 it matches, 5 it rejects), plus the plain MCR to DBGDIDR.
         let cases: [(u32, Option<&str>, Option<DebugRegister>); 15] = [
             (

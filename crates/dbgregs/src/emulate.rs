@@ -19,8 +19,9 @@
 //! or returns [`StepOutcome::Undefined`] with the reason, leaving the debug
 //! state, the registers and the PC untouched.
 //!
-//! Encoding decisions (spec §8.1 'UNPREDICTABLE' cases resolved as
-//! UNDEFINED, the choice every hypervisor in the spec makes for oddities):
+//! Encoding decisions (DDI 0487 F5.1, the A32 encodings of MCR/MRC/MCRR/MRRC/LDC/STC 'UNPREDICTABLE' cases resolved as
+//! UNDEFINED, the choice KVM's `arch/arm64/kvm/sys_regs.c`, Xen's
+//! `xen/arch/arm/vcpreg.c` and QEMU make for oddities):
 //! * a word or syndrome that is no CP14 access at all is a caller error,
 //!   [`DbgRegsError::NotCp14`] (the VMM routed a trap here that is not
 //!   ours; whether the guest then sees an UNDEF is the VMM's call);

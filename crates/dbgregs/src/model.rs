@@ -1,16 +1,16 @@
 //! Core models: the identification values and implementation choices of a
 //! real (or custom) core that decide how its CP14 debug registers behave.
 //!
-//! Every preset figure is traceable to the spec's §5 table (source letter in
+//! Every preset figure is traceable to the core TRMs listed in MODELS.md table (source letter in
 //! the comment: Q = QEMU, T = TRM, L = Linux, B = boot log, D = derived);
-//! every decision where the spec says '?' or sources conflict is listed in
+//! every decision where the sources are silent or conflict is listed in
 //! `crates/dbgregs/MODELS.md`.
 
 use crate::error::{DbgRegsError, KnownModels, ModelName};
 use crate::registers::{Dbgdevid, Dbgdidr, Midr};
 use crate::version::DebugVersion;
 
-/// The OS Lock model a core implements (`DBGOSLSR.OSLM`, spec §3.6).
+/// The OS Lock model a core implements (`DBGOSLSR.OSLM`, DDI 0406C.d C11, DBGOSLSR and DBGOSDLR; DDI 0487 G8.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum OsLockModel {
     /// 0b00: no OS Lock (DBGOSLSR reads OSLM = 0; DBGOSLAR/DBGOSSRR absent).
@@ -37,7 +37,7 @@ impl OsLockModel {
     }
 }
 
-/// Known implementation quirks (spec §4.6, §4.7).
+/// Known implementation quirks (`docs/registers.md`, "Sticky power-down and the Scorpion quirk", `docs/registers.md`, "DBGSWENABLE").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Quirks {
     /// Qualcomm Scorpion: every WFI sets DBGPRSR.SPD although the core is
@@ -117,7 +117,7 @@ const NO_QUIRKS: Quirks = Quirks {
     erratum_764319: false,
 };
 
-/// Armv8.0 AArch32 preset body shared by A53/A57/A72 (spec §5: DBGDIDR
+/// Armv8.0 AArch32 preset body shared by A53/A57/A72 (the core TRMs listed in MODELS.md: DBGDIDR
 /// 0x3516d000 Q/T, ID_DFR0 0x03010066 Q, 6/4/2 T,Q, OSLM 0b10, 8-byte BAS).
 const fn v8_core(name: &'static str, midr: u32, devid: u32) -> CoreModel {
     CoreModel {
@@ -139,7 +139,7 @@ const fn v8_core(name: &'static str, midr: u32, devid: u32) -> CoreModel {
         pcsr_imp: false,
         nsuhd_imp: true,
         devid: Some(devid),
-        // A53 TRM: DBGDEVID1 = 0x2 (spec §5).
+        // A53 TRM: DBGDEVID1 = 0x2 (the core TRMs listed in MODELS.md).
         devid1: Some(0x2),
         oslk_reset: true,
         armv8: true,
@@ -201,7 +201,7 @@ const fn with_masks_all<const N: usize>(mut models: [CoreModel; N]) -> [CoreMode
 /// The preset definitions, before [`with_masks_all`].
 const RAW_PRESETS: [CoreModel; 16] = [
     // ARM1136 r1p3: MIDR 0x4117b363 Q (MIDR[19:16] = 7, Linux assumes v6);
-    // ID_DFR0 0x2 Q; 6 BRPs / 2 WRPs T; CTX 2 decided (spec '?'); v6;
+    // ID_DFR0 0x2 Q; 6 BRPs / 2 WRPs T; CTX 2 decided (no source gives it); v6;
     // no OS lock; 4-byte BAS D; no Security Extensions (ARM1136 predates
     // TrustZone).
     CoreModel {
@@ -230,7 +230,7 @@ const RAW_PRESETS: [CoreModel; 16] = [
         derived: Derived::UNSET,
     },
     // ARM1156: part 0xB56 L; MIDR 0x4107b560 decided (architecture field 7
-    // as ARM1136, spec '?'); v6 '?'; counts decided as ARM1136 (6/2/2).
+    // as ARM1136, no source gives it); v6 '?'; counts decided as ARM1136 (6/2/2).
     CoreModel {
         name: "arm1156",
         midr: 0x4107_b560,
@@ -284,7 +284,7 @@ const RAW_PRESETS: [CoreModel; 16] = [
         derived: Derived::UNSET,
     },
     // Cortex-A5 r0p1: MIDR 0x410fc051 B; version "not 0, not 4" B → v7-full
-    // (3) decided; counts 3/2/1 decided (spec '?'); no OS lock decided;
+    // (3) decided; counts 3/2/1 decided (no source gives it); no OS lock decided;
     // 4-byte BAS decided.
     CoreModel {
         name: "cortex-a5",
@@ -347,7 +347,7 @@ const RAW_PRESETS: [CoreModel; 16] = [
     },
     // Cortex-A9 r2p10: MIDR 0x412fc09a B (i.MX6DL); Version 3 B,L (not
     // QEMU's 4); 6/4/2 T (DDI 0388F), 6 BRPs B; 4-byte BAS B; BCR MASK
-    // RAZ/WI (spec §3.3); OSLM 0b00 decided; erratum 764319 L.
+    // RAZ/WI (DDI 0406C.d C11, DBGBCR; DDI 0487 G8.3, DBGBCR); OSLM 0b00 decided; erratum 764319 L.
     CoreModel {
         name: "cortex-a9",
         midr: 0x412f_c09a,
@@ -395,7 +395,7 @@ const RAW_PRESETS: [CoreModel; 16] = [
     // (AuxRegs 1, DoubleLock 1, VirtExtns 1, BPAddrMask 0xF, WPAddrMask 1).
     v8_core("cortex-a72", 0x410f_d083, 0x0111_0f10),
     // Qualcomm Scorpion: impl 0x51 part 0x02D L, MIDR 0x510f02d0 decided;
-    // Version 3 (inferred, spec); OSLM 0b01 (MSM DBGOSSRR path) ?; counts
+    // Version 3 (inferred from the Linux comment); OSLM 0b01 (MSM DBGOSSRR path) ?; counts
     // 6/2/2 decided; 4-byte BAS decided; sticky power-down on WFI L.
     CoreModel {
         name: "scorpion",
@@ -456,7 +456,7 @@ const RAW_PRESETS: [CoreModel; 16] = [
     },
     // Krait 200 (MSM8960): part 0x04D B (FPSID); MIDR 0x511f04d0 decided;
     // otherwise as Krait 400 but with a 4-byte BAS decided (its boot log
-    // prints no count, spec §5).
+    // prints no count, the core TRMs listed in MODELS.md).
     CoreModel {
         name: "krait200",
         midr: 0x511f_04d0,
@@ -638,7 +638,7 @@ impl CoreModel {
     }
 
     /// DBGDIDR as the core reports it, built from the model's fields
-    /// (spec §3.1) once, when the model is built.
+    /// (DDI 0406C.d C11, DBGDIDR) once, when the model is built.
     #[inline(always)]
     pub const fn dbgdidr(&self) -> u32 {
         self.derived.dbgdidr
@@ -673,7 +673,7 @@ impl CoreModel {
             .into_bits()
     }
 
-    /// DBGBCRn writable bits (spec §3.3), precomputed.
+    /// DBGBCRn writable bits (DDI 0406C.d C11, DBGBCR; DDI 0487 G8.3, DBGBCR), precomputed.
     #[inline(always)]
     pub(crate) const fn bcr_wmask(&self) -> u32 {
         self.derived.bcr_wmask
@@ -685,12 +685,12 @@ impl CoreModel {
     pub(crate) const fn normalize_bcr(&self, value: u32) -> u32 {
         (value & self.derived.bcr_keep) | ((value & self.derived.bcr_dup) << 1)
     }
-    /// DBGWCRn writable bits (spec §3.5), precomputed.
+    /// DBGWCRn writable bits (DDI 0406C.d C11, DBGWCR; DDI 0487 G8.3, DBGWCR), precomputed.
     #[inline(always)]
     pub(crate) const fn wcr_wmask(&self) -> u32 {
         self.derived.wcr_wmask
     }
-    /// DBGVCR writable bits (spec §3.7), precomputed.
+    /// DBGVCR writable bits (DDI 0406C.d C11, DBGVCR; DDI 0487 G8.3, DBGVCR), precomputed.
     #[inline(always)]
     pub(crate) const fn vcr_wmask(&self) -> u32 {
         self.derived.vcr_wmask
@@ -719,7 +719,7 @@ impl CoreModel {
     }
 }
 
-/// DBGBCRn writable bits on `model` (spec §3.3).
+/// DBGBCRn writable bits on `model` (DDI 0406C.d C11, DBGBCR; DDI 0487 G8.3, DBGBCR).
 pub(crate) const fn bcr_mask_formula(model: &CoreModel) -> u32 {
     // E, PMC, BAS, LBN, BT[2:0]
     let mut m = 0x007F_01E7;
@@ -735,7 +735,7 @@ pub(crate) const fn bcr_mask_formula(model: &CoreModel) -> u32 {
     m
 }
 
-/// DBGWCRn writable bits on `model` (spec §3.5).
+/// DBGWCRn writable bits on `model` (DDI 0406C.d C11, DBGWCR; DDI 0487 G8.3, DBGWCR).
 pub(crate) const fn wcr_mask_formula(model: &CoreModel) -> u32 {
     // E, PAC, LSC, BAS[3:0], LBN, WT
     let mut m = 0x001F_01FF;
@@ -754,7 +754,7 @@ pub(crate) const fn wcr_mask_formula(model: &CoreModel) -> u32 {
     m
 }
 
-/// DBGVCR writable bits on `model` (spec §3.7): with the Security
+/// DBGVCR writable bits on `model` (DDI 0406C.d C11, DBGVCR; DDI 0487 G8.3, DBGVCR): with the Security
 /// Extensions the Secure, Monitor and Non-secure bits (v8: EL3 is taken to
 /// be AArch64, so the Monitor bits are RES0), without them \[7:6\],\[4:1\];
 /// bit 0 (Reset catch) before v8 only.
@@ -949,12 +949,12 @@ impl CoreModelBuilder {
             return Err(DbgRegsError::VirtualizationBeforeV71 { version: v });
         }
         if v.is_v6() {
-            // v6 has no MASK fields (spec §3.3, §3.5).
+            // v6 has no MASK fields (DDI 0406C.d C11, DBGBCR; DDI 0487 G8.3, DBGBCR, DDI 0406C.d C11, DBGWCR; DDI 0487 G8.3, DBGWCR).
             m.bp_addr_mask = false;
             m.wp_addr_mask = false;
         }
         if v.is_v8() {
-            // v8: BCR.MASK RES0, WCR.MASK implemented (spec §3.3, §3.5).
+            // v8: BCR.MASK RES0, WCR.MASK implemented (DDI 0406C.d C11, DBGBCR; DDI 0487 G8.3, DBGBCR, DDI 0406C.d C11, DBGWCR; DDI 0487 G8.3, DBGWCR).
             m.bp_addr_mask = false;
             m.wp_addr_mask = true;
         }

@@ -1,12 +1,12 @@
 //! Register layouts as typed bitfields, one type per register, fields named
-//! as the Arm ARM names them (spec §3). These are plain data: which bits a
+//! as the Arm ARM names them (DDI 0406C.d C11 "The Debug Registers"; DDI 0487 G8.3). These are plain data: which bits a
 //! given core implements and what an access does is decided in
 //! `semantics`.
 #![allow(clippy::struct_excessive_bools)]
 
 use bitfield_struct::bitfield;
 
-/// DBGDIDR, Debug ID Register (v6, v6.1, v7, v7.1, v8; spec §3.1).
+/// DBGDIDR, Debug ID Register (v6, v6.1, v7, v7.1, v8; DDI 0406C.d C11, DBGDIDR).
 #[bitfield(u32)]
 #[derive(PartialEq, Eq)]
 pub struct Dbgdidr {
@@ -42,7 +42,7 @@ pub struct Dbgdidr {
 }
 
 /// DBGDSCR, Debug Status and Control Register, v6/v6.1 DSCR and v7/v7.1
-/// layout (ARM1136/ARM1176 TRMs, Cortex-A5/R4/R5 TRMs; spec §3.2).
+/// layout (ARM1136/ARM1176 TRMs, Cortex-A5/R4/R5 TRMs; DDI 0406C.d C11, DBGDSCR; DDI 0487 G8.3, DBGDSCRext).
 ///
 /// v6 names: bit 14 is the mode select (0 monitor, 1 halting), bit 12 the
 /// "user access to comms channel disable"; the positions are the same.
@@ -127,16 +127,17 @@ impl Dbgdscr {
     /// MOE (bits \[5:2\]).
     pub const MOE: u32 = Dbgdscr::new().with_moe(0xF).into_bits();
     /// The bits a v7.1 CP14 write to DBGDSCRext may change while the OS
-    /// Lock is set: the save/restore set of DDI 0406C.d C11.11.20 "DBGDSCR,
-    /// Debug Status and Control Register" (access notes for DBGDSCRext).
+    /// Lock is set: the bits the Krait/MSM8960 save/restore code restores
+    /// (Code Aurora `arch/arm/mach-msm/jtag.c`); DDI 0406C.d C11, DBGDSCR
+    /// lists the fields.
     pub const V7_1_OS_LOCK_WRITABLE: u32 = 0x6C30_FC3C;
     /// The DBGDSCRint view of the v6/v7 register: everything but the
-    /// latched and pipeline bits \[28:19\] (DDI 0406C.d C11.11.20).
+    /// latched and pipeline bits \[28:19\] (DDI 0406C.d C11, DBGDSCR).
     pub const V7_INT_VIEW: u32 = 0x6007_FFFF;
 }
 
 /// DBGDSCRext / DBGDSCRint, Armv8 AArch32 layout (ARMv8-ARM G8.3.14/15;
-/// spec §3.2).
+/// DDI 0406C.d C11, DBGDSCR; DDI 0487 G8.3, DBGDSCRext).
 #[bitfield(u32)]
 #[derive(PartialEq, Eq)]
 pub struct DbgdscrV8 {
@@ -199,7 +200,7 @@ impl DbgdscrV8 {
     pub const INT_VIEW: u32 = 0x6007_903C;
 }
 
-/// DBGBCRn, Breakpoint Control Register (all versions; spec §3.3). v6/v6.1
+/// DBGBCRn, Breakpoint Control Register (all versions; DDI 0406C.d C11, DBGBCR; DDI 0487 G8.3, DBGBCR). v6/v6.1
 /// hold the same 3-bit type split as \[22:21\] meaning and \[20\] link
 /// enable, which is `bt[2:0]` here.
 #[bitfield(u32)]
@@ -238,7 +239,7 @@ pub struct Dbgbcr {
     __: u8,
 }
 
-/// DBGWCRn, Watchpoint Control Register (all versions; spec §3.5).
+/// DBGWCRn, Watchpoint Control Register (all versions; DDI 0406C.d C11, DBGWCR; DDI 0487 G8.3, DBGWCR).
 #[bitfield(u32)]
 #[derive(PartialEq, Eq)]
 pub struct Dbgwcr {
@@ -275,7 +276,7 @@ pub struct Dbgwcr {
 }
 
 /// DBGBXVRn, Breakpoint Extended Value Register, as this crate stores it
-/// (v7.1 with the Virtualization Extensions, v8 with EL2; spec §3.4): only
+/// (v7.1 with the Virtualization Extensions, v8 with EL2; DDI 0406C.d C11, DBGBVR and DBGBXVR): only
 /// VMID\[7:0\]. With an AArch32 EL2 the CONTEXTIDR_EL2 types (BT = 11xx) are
 /// reserved, so \[31:8\] is RES0.
 #[bitfield(u32)]
@@ -289,7 +290,7 @@ pub struct Dbgbxvr {
     __: u32,
 }
 
-/// DBGVCR, Vector Catch Register (v6, v6.1, v7-full, v7.1, v8; spec §3.7),
+/// DBGVCR, Vector Catch Register (v6, v6.1, v7-full, v7.1, v8; DDI 0406C.d C11, DBGVCR; DDI 0487 G8.3, DBGVCR),
 /// layout with the Security Extensions. Without them only the Secure-named
 /// bits \[7:1\] exist, meaning the single vector table.
 #[bitfield(u32)]
@@ -345,7 +346,7 @@ pub struct Dbgvcr {
     pub nsf: bool,
 }
 
-/// DBGOSLSR, OS Lock Status Register (v7-full, v7.1, v8; spec §3.6).
+/// DBGOSLSR, OS Lock Status Register (v7-full, v7.1, v8; DDI 0406C.d C11, DBGOSLSR and DBGOSDLR; DDI 0487 G8.3).
 #[bitfield(u32)]
 #[derive(PartialEq, Eq)]
 pub struct Dbgoslsr {
@@ -362,7 +363,7 @@ pub struct Dbgoslsr {
     __: u32,
 }
 
-/// DBGOSDLR, OS Double Lock Register (v7.1, v8; spec §3.6).
+/// DBGOSDLR, OS Double Lock Register (v7.1, v8; DDI 0406C.d C11, DBGOSLSR and DBGOSDLR; DDI 0487 G8.3).
 #[bitfield(u32)]
 #[derive(PartialEq, Eq)]
 pub struct Dbgosdlr {
@@ -374,7 +375,7 @@ pub struct Dbgosdlr {
 }
 
 /// DBGPRCR, Device Power-down and Reset Control Register (v7-full, v7.1,
-/// v8 with only CORENPDRQ; spec §3.10; bits \[3:1\] unverified).
+/// v8 with only CORENPDRQ; DDI 0406C.d C11, DBGPRCR and DBGPRSR; bits \[3:1\] unverified).
 #[bitfield(u32)]
 #[derive(PartialEq, Eq)]
 pub struct Dbgprcr {
@@ -392,7 +393,7 @@ pub struct Dbgprcr {
 }
 
 /// DBGPRSR, Device Power-down and Reset Status Register (v7-full, v7.1;
-/// spec §3.10; the v7.1 bits \[6:4\] are placed as in the v8 EDPRSR).
+/// DDI 0406C.d C11, DBGPRCR and DBGPRSR; the v7.1 bits \[6:4\] are placed as in the v8 EDPRSR).
 #[bitfield(u32)]
 #[derive(PartialEq, Eq)]
 pub struct Dbgprsr {
@@ -415,7 +416,7 @@ pub struct Dbgprsr {
     __: u32,
 }
 
-/// DBGAUTHSTATUS, Authentication Status Register (v7.1, v8; spec §3.8).
+/// DBGAUTHSTATUS, Authentication Status Register (v7.1, v8; DDI 0406C.d C11, DBGAUTHSTATUS).
 #[bitfield(u32)]
 #[derive(PartialEq, Eq)]
 pub struct Dbgauthstatus {
@@ -437,7 +438,7 @@ pub struct Dbgauthstatus {
 }
 
 /// DBGDEVID, Debug Device ID Register 0 (v7 when `DBGDIDR.DEVID_imp`, v7.1,
-/// v8; spec §3.11).
+/// v8; DDI 0406C.d C11, DBGDEVID; DDI 0487 G8.3, DBGDEVID1).
 #[bitfield(u32)]
 #[derive(PartialEq, Eq)]
 pub struct Dbgdevid {
@@ -467,7 +468,7 @@ pub struct Dbgdevid {
     pub cidmask: u8,
 }
 
-/// DBGDEVID1, Debug Device ID Register 1 (v7.1, v8; spec §3.11).
+/// DBGDEVID1, Debug Device ID Register 1 (v7.1, v8; DDI 0406C.d C11, DBGDEVID; DDI 0487 G8.3, DBGDEVID1).
 #[bitfield(u32)]
 #[derive(PartialEq, Eq)]
 pub struct Dbgdevid1 {
@@ -480,7 +481,7 @@ pub struct Dbgdevid1 {
 }
 
 /// DBGDRAR, Debug ROM Address Register, 64-bit view (v7 with LPAE, v8;
-/// spec §3.9); the 32-bit view is the low word.
+/// DDI 0406C.d C11, DBGDRAR and DBGDSAR); the 32-bit view is the low word.
 #[bitfield(u64)]
 #[derive(PartialEq, Eq)]
 pub struct Dbgdrar {
@@ -499,7 +500,7 @@ pub struct Dbgdrar {
 }
 
 /// DBGDSAR, Debug Self Address Offset Register, 64-bit view (v7 with LPAE,
-/// v8 RES0 with Valid = 0; spec §3.9).
+/// v8 RES0 with Valid = 0; DDI 0406C.d C11, DBGDRAR and DBGDSAR).
 #[bitfield(u64)]
 #[derive(PartialEq, Eq)]
 pub struct Dbgdsar {
@@ -517,7 +518,7 @@ pub struct Dbgdsar {
     __: u16,
 }
 
-/// DBGDCCINT, DCC Interrupt Enable Register (v8; spec §3.12).
+/// DBGDCCINT, DCC Interrupt Enable Register (v8; DDI 0406C.d C11, DBGWFAR; DDI 0487 G8.3, DBGDCCINT).
 #[bitfield(u32)]
 #[derive(PartialEq, Eq)]
 pub struct Dbgdccint {
@@ -532,7 +533,7 @@ pub struct Dbgdccint {
     __r31: bool,
 }
 
-/// ID_DFR0, Debug Feature Register 0 (CP15 `c0,c1,2`; spec §1.3).
+/// ID_DFR0, Debug Feature Register 0 (CP15 `c0,c1,2`; DDI 0487 G8.2.84, ID_DFR0).
 #[bitfield(u32)]
 #[derive(PartialEq, Eq)]
 pub struct IdDfr0 {
@@ -590,7 +591,7 @@ mod tests {
 
     #[test]
     fn dbgdidr_fields_of_the_qemu_a15_value() {
-        // Spec §5: A15 0x3515f021: 4 WRPs, 6 BRPs, 2 CTX, v7.1, bits 15..12 set.
+        // the core TRMs listed in MODELS.md: A15 0x3515f021: 4 WRPs, 6 BRPs, 2 CTX, v7.1, bits 15..12 set.
         let d = Dbgdidr::from_bits(0x3515_f021);
         assert_eq!(
             (d.wrps(), d.brps(), d.ctx_cmps(), d.version()),
@@ -602,7 +603,7 @@ mod tests {
 
     #[test]
     fn dbgdidr_fields_of_the_a53_value() {
-        // Spec §5: 0x3516d000, DEVID_imp 1, nSUHD 1, PCSR_imp 0, SE 1.
+        // the core TRMs listed in MODELS.md: 0x3516d000, DEVID_imp 1, nSUHD 1, PCSR_imp 0, SE 1.
         let d = Dbgdidr::from_bits(0x3516_d000);
         assert_eq!(d.version(), 6);
         assert!(d.devid_imp() && d.nsuhd_imp() && !d.pcsr_imp() && d.se_imp());
@@ -610,7 +611,7 @@ mod tests {
 
     #[test]
     fn bcr_decodes_linux_control_words() {
-        // Spec kernel §3.9: user single-step breakpoint 0x4001E5.
+        // `arch/arm/kernel/hw_breakpoint.c`, `encode_ctrl_reg()`: user single-step breakpoint 0x4001E5.
         let c = Dbgbcr::from_bits(0x0040_01e5);
         assert!(c.e());
         assert_eq!(c.pmc(), 2);

@@ -1,6 +1,6 @@
 //! The CP14 debug register map: which register an [`Access`] names.
 //!
-//! The map is the architecture's numbering (Arm ARM, and the spec's §2): a
+//! The map is the architecture's numbering (Arm ARM, and DDI 0406C.d C6, the CP14 interface): a
 //! debug register with number N is reached by `p14, 0, c(N[9:7]), c(N[3:0]),
 //! N[6:4]`; the internal views (DBGDSCRint, DBGDTRRX/TXint, DBGDRAR, DBGDSAR,
 //! DBGDCCINT) sit outside the numbered space. v6 and v6.1 use the same
@@ -433,7 +433,7 @@ mod tests {
 
     #[test]
     fn numbered_registers_follow_the_numbering_rule() {
-        // Spec §2.1: DBGOSLAR N=192, DBGDEVID N=1010, DBGCLAIMSET N=1000.
+        // DDI 0406C.d C6, the CP14 interface: DBGOSLAR N=192, DBGDEVID N=1010, DBGCLAIMSET N=1000.
         assert_eq!(DebugRegister::Dbgoslar.number(), Some(192));
         assert_eq!(DebugRegister::Dbgdevid.number(), Some(1010));
         assert_eq!(DebugRegister::Dbgclaimset.number(), Some(1000));

@@ -2,7 +2,7 @@
 //! version, privilege, the lock and power-down rules, writable masks, RES0
 //! bits and side effects — one place per register.
 //!
-//! The checks run in the spec's §4 priority order:
+//! The checks run in `docs/registers.md`, "Access checks" priority order:
 //! 1. the register is not implemented on this core (version, index past the
 //!    BRP/WRP count, optional feature absent) → [`UndefReason::NotImplemented`];
 //!    the wrong direction (MCR to a read-only register, MRC from a
@@ -16,7 +16,7 @@
 //!    [`UndefReason::OsLock`];
 //! 7. the access itself.
 //!
-//! Decisions where the spec is 'unverified' (each also in `MODELS.md`):
+//! Decisions where the sources leave room (each also in `MODELS.md`):
 //! * A register absent on a version (reserved numbers, v7.1-only registers
 //!   on v7.0, non-baseline registers on v7-baseline, everything QEMU leaves
 //!   out) UNDEFs: the architecture allows it (UNPREDICTABLE) and it is never
@@ -30,7 +30,7 @@
 //!   they should not); every other debug register UNDEFs.
 //! * The sticky power-down and OS Lock UNDEF rules apply to v7.0 only
 //!   (ARMv7 Table C6-12); v7.1 behaves as v8 (Linux does not read DBGPRSR
-//!   on v7.1 and saves registers with the lock set, spec §4.3).
+//!   on v7.1 and saves registers with the lock set, DDI 0406C.d Table C6-12).
 //! * DBGITR/DBGPCSR, DBGITCTRL: not implemented in CP14. DBGCLAIM*,
 //!   DBGAUTHSTATUS: v7.1 and later only. DBGECR, DBGDSCCR, DBGDSMCR:
 //!   RAZ/WI on v7-full (A9 TRM) and (DSCCR/DSMCR) v6.1.
@@ -333,7 +333,7 @@ fn presence_bits(model: &CoreModel, reg: DebugRegister) -> u8 {
     }
 }
 
-/// Runs the §4 checks 1–6 for an access to `reg` without performing it:
+/// Runs `docs/registers.md`, "Access checks" checks 1–6 for an access to `reg` without performing it:
 /// `Err` with the reason when the access would be UNDEFINED.
 ///
 /// # Errors
@@ -850,7 +850,7 @@ mod table_tests {
 
     // The rule classes written out as matches: an independent oracle for
     // the register table's class columns.
-    /// Registers a PL0 access may reach (spec §4.2).
+    /// Registers a PL0 access may reach (`docs/registers.md`, "Access checks").
     fn pl0_capable(reg: DebugRegister) -> bool {
         use DebugRegister::*;
         matches!(

@@ -7,10 +7,10 @@
 //!   past the model's counts are never reachable through an access;
 //! * DBGBXVR is stored as VMID\[7:0\] only: with an AArch32 EL2 the
 //!   CONTEXTIDR_EL2 breakpoint types (BT = 11xx) are reserved, so
-//!   BXVR\[31:8\] is RES0 (spec §3.4);
+//!   BXVR\[31:8\] is RES0 (DDI 0406C.d C11, DBGBVR and DBGBXVR);
 //! * DBGDSCR is stored once (the external view's writable bits); the
 //!   internal view is derived from it, so an external write of MDBGen is
-//!   visible in DBGDSCRint (spec §3.2).
+//!   visible in DBGDSCRint (DDI 0406C.d C11, DBGDSCR; DDI 0487 G8.3, DBGDSCRext).
 
 use crate::model::{CoreModel, OsLockModel};
 use crate::registers::{Dbgdscr, DbgdscrV8};
@@ -106,7 +106,7 @@ pub struct DebugState {
 impl DebugState {
     /// The state out of a cold (power-on) reset: debug logic and core reset
     /// together. DBGSWENABLE is high, the core is powered up, SPD is clear,
-    /// OSLK is the model's reset value (v7.1/v8: set, spec §3.6; v7.0: this
+    /// OSLK is the model's reset value (v7.1/v8: set, DDI 0406C.d C11, DBGOSLSR and DBGOSDLR; DDI 0487 G8.3; v7.0: this
     /// crate's choice, clear), MDBGen/UDCCdis/DLK are 0, values the
     /// architecture leaves UNKNOWN are filled per `fill`.
     pub fn cold_reset(model: &CoreModel, fill: UnknownFill) -> DebugState {
@@ -173,7 +173,7 @@ impl DebugState {
     }
 
     /// A warm reset (core reset without debug-logic reset): v8 clears
-    /// MDBGen, UDCCdis, DLK and DBGDCCINT (spec §2.2 reset column); the
+    /// MDBGen, UDCCdis, DLK and DBGDCCINT (`docs/registers.md`, "Register map and reset values" reset column); the
     /// breakpoint registers keep their values. Sets DBGPRSR.SR.
     pub fn warm_reset(&mut self, model: &CoreModel) {
         if model.version().is_v8() {
@@ -200,7 +200,7 @@ impl DebugState {
 
     /// Drives the DBGSWENABLE input. Low: CP14 debug register accesses
     /// other than the baseline registers, DBGOSLSR and DBGPRSR UNDEF (and
-    /// those two also on a core with erratum 764319; spec §4.7).
+    /// those two also on a core with erratum 764319; `docs/registers.md`, "DBGSWENABLE").
     pub fn set_dbgswenable(&mut self, high: bool) {
         self.put(flag::SWENABLE, high);
     }
@@ -264,7 +264,7 @@ impl DebugState {
     }
 
     /// The guest executed WFI: on a core with the Scorpion quirk this sets
-    /// DBGPRSR.SPD (spec §4.6); otherwise nothing happens.
+    /// DBGPRSR.SPD (`docs/registers.md`, "Sticky power-down and the Scorpion quirk"); otherwise nothing happens.
     pub fn wfi(&mut self, model: &CoreModel) {
         if model.quirks().spd_on_wfi {
             self.put(flag::SPD, true);
@@ -291,7 +291,7 @@ impl DebugState {
 
     // ---- getters for the machine's per-CPU table ----
 
-    /// Whether the OS Double Lock is in force (spec §3.6): DBGOSDLR.DLK = 1
+    /// Whether the OS Double Lock is in force (DDI 0406C.d C11, DBGOSLSR and DBGOSDLR; DDI 0487 G8.3): DBGOSDLR.DLK = 1
     /// and DBGPRCR.CORENPDRQ = 0 (the core is never halted here).
     pub const fn double_lock_in_force(&self) -> bool {
         self.dlk() && self.prcr & 1 == 0
@@ -383,7 +383,7 @@ impl DebugState {
     }
     /// Debug exceptions (breakpoint, watchpoint, vector catch) enabled:
     /// MDBGen set and, from v8 (and v7.1, which this crate treats alike),
-    /// neither the OS Lock nor the double lock in force (spec §6.1).
+    /// neither the OS Lock nor the double lock in force (DDI 0406C.d C3; DDI 0487 G2).
     pub fn debug_exceptions_enabled(&self, model: &CoreModel) -> bool {
         if !self.mdbgen() {
             return false;

@@ -1,11 +1,11 @@
-//! Debug architecture versions (`DBGDIDR.Version`, spec §1.1) and the
+//! Debug architecture versions (`DBGDIDR.Version`, DDI 0406C.d C11, DBGDIDR) and the
 //! predicates the register semantics are written against.
 
 use core::fmt;
 
 /// A debug architecture version, as `DBGDIDR.Version` reports it.
 ///
-/// The two v7 flavours follow the spec's reading of the 3/4 conflict (§1.2):
+/// The two v7 flavours follow the cores' reading of the 3/4 conflict (`docs/registers.md`, "Version codes 3 and 4"):
 /// code 3 is v7 with every debug register in CP14 ([`DebugVersion::V7Full`],
 /// Linux `ARM_DEBUG_ARCH_V7_ECP14`), code 4 is v7 with only the baseline CP14
 /// registers, everything else memory-mapped ([`DebugVersion::V7Base`], Linux
@@ -79,7 +79,7 @@ impl DebugVersion {
         })
     }
 
-    /// The `ID_DFR0.CopDbg` code for this version (spec §1.3): 2 v6,
+    /// The `ID_DFR0.CopDbg` code for this version (DDI 0487 G8.2.84, ID_DFR0): 2 v6,
     /// 3 v6.1, 4 v7 (full CP14), 5 v7.1, 6.. v8; a v7-baseline core reports
     /// CopDbg = 0 (its debug is memory-mapped, `MMapDbg` = 4).
     pub const fn copdbg_code(self) -> u8 {
@@ -151,7 +151,7 @@ impl DebugVersion {
     }
 
     /// Whether Linux `debug_arch_supported` accepts the version (1..=3 or
-    /// ≥ 5, spec §1.1).
+    /// ≥ 5, DDI 0406C.d C11, DBGDIDR).
     pub const fn linux_supported(self) -> bool {
         !matches!(self, DebugVersion::V7Base)
     }

@@ -20,7 +20,7 @@ pub const fn bvr_mask(model: &CoreModel, n: u8) -> u32 {
     }
 }
 
-/// DBGBCRn writable bits on `model` (spec §3.3; precomputed per model).
+/// DBGBCRn writable bits on `model` (DDI 0406C.d C11, DBGBCR; DDI 0487 G8.3, DBGBCR; precomputed per model).
 #[inline(always)]
 pub const fn bcr_mask(model: &CoreModel) -> u32 {
     model.bcr_wmask()
@@ -33,13 +33,13 @@ pub const fn normalize_bcr(model: &CoreModel, value: u32) -> u32 {
     model.normalize_bcr(value)
 }
 
-/// DBGWCRn writable bits on `model` (spec §3.5; precomputed per model).
+/// DBGWCRn writable bits on `model` (DDI 0406C.d C11, DBGWCR; DDI 0487 G8.3, DBGWCR; precomputed per model).
 #[inline(always)]
 pub const fn wcr_mask(model: &CoreModel) -> u32 {
     model.wcr_wmask()
 }
 
-/// DBGVCR writable bits on `model` (spec §3.7; precomputed per model): with
+/// DBGVCR writable bits on `model` (DDI 0406C.d C11, DBGVCR; DDI 0487 G8.3, DBGVCR; precomputed per model): with
 /// the Security Extensions the Secure, Monitor and Non-secure bits (v8: EL3
 /// is taken to be AArch64, so the Monitor bits are RES0), without them
 /// \[7:6\],\[4:1\]; bit 0 (Reset catch) before v8 only.
@@ -49,9 +49,9 @@ pub const fn vcr_mask(model: &CoreModel) -> u32 {
 }
 
 /// DBGPRCRn writable bits on `model` where it has a DBGPRCR: CORENPDRQ
-/// and HCWR on v7 (DDI 0406C.d C11.11.38 "DBGPRCR, Device Powerdown and
+/// and HCWR on v7 (DDI 0406C.d C11, "DBGPRCR, Device Powerdown and
 /// Reset Control Register"), COREPURQ too on v7.1, CORENPDRQ only in Armv8
-/// AArch32 (DDI 0487 G8.3.30 "DBGPRCR"). CWRR is a write-only request this
+/// AArch32 (DDI 0487 G8.3, DBGPRCR). CWRR is a write-only request this
 /// crate ignores, so it is never stored.
 #[inline(always)]
 pub const fn prcr_mask(model: &CoreModel) -> u32 {

@@ -1,7 +1,8 @@
 //! Exhaustive cross-check of the A32 and T32 decoders against an
 //! independent predicate.
 //!
-//! The predicate is written from the spec's encoding tables (§8.1, §8.2) as
+//! The predicate is written from the encoding diagrams of DDI 0487 F5.1 (the A32 and T32
+//! encodings of MCR/MRC/MCRR/MRRC/LDC/STC) as
 //! pattern strings, one per instruction, read MSB first: `0`/`1` are fixed
 //! bits, a lower-case letter is a multi-bit field, an upper-case letter a
 //! one-bit field. It knows nothing of the decoder's bitfield types; it only
@@ -29,7 +30,7 @@ enum Kind {
     Ldc,
 }
 
-/// A32, spec §8.1 (`c` cond, `o` opc1, `n` CRn/Rn, `t` Rt, `p` opc2, `m`
+/// A32, DDI 0487 F5.1, the A32 encodings of MCR/MRC/MCRR/MRRC/LDC/STC (`c` cond, `o` opc1, `n` CRn/Rn, `t` Rt, `p` opc2, `m`
 /// CRm, `s` Rt2, `d` CRd, `i` imm8, `P U D W` the LDC/STC bits).
 const A32_PATTERNS: [(&str, Kind); 6] = [
     ("cccc 1110 ooo0 nnnn tttt 1110 ppp1 mmmm", Kind::Mcr),
@@ -40,7 +41,7 @@ const A32_PATTERNS: [(&str, Kind); 6] = [
     ("cccc 110P UDW1 nnnn dddd 1110 iiii iiii", Kind::Ldc),
 ];
 
-/// T32, spec §8.2, as `hw1 hw2` (`T` = the `2` forms).
+/// T32, DDI 0487 F5.1, the T32 encodings, as `hw1 hw2` (`T` = the `2` forms).
 const T32_PATTERNS: [(&str, &str, Kind); 6] = [
     ("111T 1110 ooo0 nnnn", "tttt 1110 ppp1 mmmm", Kind::Mcr),
     ("111T 1110 ooo1 nnnn", "tttt 1110 ppp1 mmmm", Kind::Mrc),

@@ -1,5 +1,6 @@
 //! Breakpoint and watchpoint matching from the outside: tables of cases
-//! written from the spec (§3.3–§3.5, §6), one test per rule.
+//! written from the architecture (DDI 0406C.d C11, DBGBCR to DBGWCR;
+//! DDI 0406C.d C3 "Debug Events"; DDI 0487 G2 and G8.3), one test per rule.
 
 use dbgregs::matching::{
     apply_event_to_dscr, breakpoint_matches, check_breakpoint, check_watchpoint, moe,
@@ -335,7 +336,7 @@ fn gating_hyp_mode_and_secure_debug_disable() {
 
 /// Every BAS pattern: does a BRP at 0x8000 match (A32 at 0x8000, T32 at
 /// 0x8000, T32 at 0x8002)? PC\[1:0\] selects the BAS bit, so only BAS\[0\]
-/// and BAS\[2\] count (spec §6.2; the reserved values behave as ARMv8 reads
+/// and BAS\[2\] count (DDI 0406C.d C3, breakpoint debug events; the reserved values behave as ARMv8 reads
 /// them back, BAS\[1\] = BAS\[0\], BAS\[3\] = BAS\[2\]).
 const BAS_TABLE: [(u8, bool, bool, bool); 16] = [
     (0b0000, false, false, false), // never
@@ -414,7 +415,7 @@ fn address_mismatch_fires_everywhere_else() {
 #[test]
 fn linux_single_step_breakpoint() {
     // Linux user single-step: 0x4001E5 = BT 0100 (mismatch), BAS 1111,
-    // PMC 10 (PL0 only), E (kernel-behaviour §3.9).
+    // PMC 10 (PL0 only), E (`arch/arm/kernel/hw_breakpoint.c`, `encode_ctrl_reg()`).
     let step = Dbgbcr::from_bits(0x0040_01E5);
     let bp = [(5, 0x0001_0000, step)];
     assert_eq!(
@@ -813,7 +814,7 @@ fn watchpoint_unaligned_and_multi_word_accesses() {
     // A watch on 0x1009 (BAS bit 1 of the doubleword at 0x1008).
     let w = wcr(0b0000_0010);
     let cases = [
-        (0x1003, 8, true),  // spec: 8-byte access at 0x1003 covers 0x1009
+        (0x1003, 8, true),  // 8-byte access at 0x1003 covers 0x1009
         (0x1001, 8, false), // 0x1001..=0x1008
         (0x1002, 8, true),
         (0x1009, 1, true),

@@ -2,7 +2,7 @@
 //!
 //! * a watchpoint matches exactly the byte set its BAS/MASK describe,
 //!   checked against a brute-force model that enumerates the watched byte
-//!   addresses from the spec's wording (§6.4) — MASK ranges are enumerated
+//!   addresses from the architecture's wording (DDI 0406C.d C3, watchpoint debug events) — MASK ranges are enumerated
 //!   over small address windows around their edges;
 //! * multi-byte accesses match iff one of their bytes is watched, and the
 //!   v7.1/v8 DFAR is the first watched byte of the access;
@@ -57,7 +57,7 @@ fn config(version: DebugVersion, bas8: bool, mask: bool) -> MatchConfig {
 }
 
 /// The watched byte addresses in `[lo, lo + len)` (wrapping), in address
-/// order from `lo`, written from spec §6.4 independently of the crate:
+/// order from `lo`, written from DDI 0406C.d C3, watchpoint debug events independently of the crate:
 ///
 /// * MASK = 0: word mode (WVR\[2\] = 1) watches byte `WVR[31:2]:00 + i` for
 ///   each set BAS\[i\], i < 4; otherwise byte `WVR[31:3]:000 + i` for each

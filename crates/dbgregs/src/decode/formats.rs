@@ -1,7 +1,7 @@
 //! The encodings as the Arm ARM draws them: one bitfield type per
 //! instruction format and per syndrome layout, fields named as the manual
 //! names them, declared from the most significant bit down (bit 31 on the
-//! left, as in the manual's encoding diagrams and spec §7.2/§8).
+//! left, as in the manual's encoding diagrams and DDI 0487 D24.2.46, ESR_EL2 ISS encodings/DDI 0487 F5.1, MCR/MRC/LDC/STC).
 //!
 //! Only the decoders in [`super`] and the encoders in `encode` use
 //! these; not every generated accessor is used by both, hence the

@@ -1,4 +1,4 @@
-//! Breakpoints (spec §3.3, §3.4, §6.2, §6.3): breakpoint types, address
+//! Breakpoints (DDI 0406C.d C11, DBGBCR; DDI 0487 G8.3, DBGBCR, DDI 0406C.d C11, DBGBVR and DBGBXVR, DDI 0406C.d C3, breakpoint debug events, DDI 0406C.d C3, breakpoint debug events): breakpoint types, address
 //! match and mismatch with BAS and MASK, context comparisons and links.
 
 use super::condition::{state_matches, Condition, Executing, Unit};
@@ -23,12 +23,12 @@ pub(crate) struct BreakpointType {
 }
 
 /// Decodes DBGBCR.BT of BRP `n`; `None` for reserved types, which behave as
-/// disabled (spec §3.3, ARMv8-ARM: "disabled or some non-reserved type").
+/// disabled (DDI 0406C.d C11, DBGBCR; DDI 0487 G8.3, DBGBCR, ARMv8-ARM: "disabled or some non-reserved type").
 ///
 /// * 000x address match — every version.
 /// * 001x CONTEXTIDR match — context-capable BRPs only.
 /// * 0100 address mismatch — every version. **Decision for v6/v6.1**
-///   (spec: unverified): DDI 0406B, under DBGBCR "0b101 Linked IVA
+///   (unverified): DDI 0406B, under DBGBCR "0b101 Linked IVA
 ///   mismatch", notes only that *linked* mismatch "is not supported in v6
 ///   Debug", which implies unlinked mismatch exists from v6 Debug on.
 /// * 0101 linked address mismatch — v6.1 and later (reserved on v6).
@@ -186,7 +186,7 @@ pub(crate) struct Context {
     pub(crate) secure: bool,
 }
 
-/// The context comparison of a context-type BRP (spec §6.3): CONTEXTIDR =
+/// The context comparison of a context-type BRP (DDI 0406C.d C3, breakpoint debug events): CONTEXTIDR =
 /// BVR (all 32 bits), never at PL2; VMID = BXVR.VMID, only at PL0/PL1 in
 /// Non-secure state (EL2 enabled). A context BRP with a nonzero MASK is
 /// UNPREDICTABLE (DDI 0406B) → **decision**: disabled. A missing BXVR entry
@@ -288,7 +288,7 @@ const fn brp_count(cfg: &MatchConfig, bps: &Breakpoints<'_>) -> usize {
 }
 
 /// Whether the BRP named by a linked breakpoint's or watchpoint's LBN
-/// matches the current context (spec §6.2): it must be implemented,
+/// matches the current context (DDI 0406C.d C3, breakpoint debug events): it must be implemented,
 /// context-capable, enabled and programmed as a *linked* context type
 /// (0b0011, 0b1001, 0b1011), otherwise the linking unit behaves as
 /// disabled (**decision** for an LBN naming a non-context or unimplemented
@@ -325,7 +325,7 @@ pub(crate) fn linked_context_matches(
 /// Which breakpoints match an instruction committed for execution, as a
 /// bitmask (bit n = BRP n). Zero when debug events are not generated
 /// ([`DebugGate::generates`]) or the PC is misaligned for its instruction
-/// set (a PC alignment fault has priority over breakpoints, spec §6.1).
+/// set (a PC alignment fault has priority over breakpoints, DDI 0406C.d C3; DDI 0487 G2).
 ///
 /// Per enabled BRP: the type (the `decode_bt` rules in this file), the
 /// comparison — address match, address mismatch (fires on every instruction the

@@ -1,5 +1,5 @@
-//! When debug events are generated at all (spec §6.1 gating) and the
-//! execution-condition table of HMC, SSC and PMC/PAC (spec §6.1, ARMv8-ARM
+//! When debug events are generated at all (DDI 0406C.d C3; DDI 0487 G2 gating) and the
+//! execution-condition table of HMC, SSC and PMC/PAC (DDI 0406C.d C3; DDI 0487 G2, ARMv8-ARM
 //! G2.8/G2.9; v7 with the Security/Virtualization Extensions uses the same
 //! fields).
 
@@ -13,12 +13,12 @@ impl DebugGate {
     ///   not selected (v6: DSCR\[15:14\] = 0b10).
     /// * v7.1/v8: the OS Lock and the OS Double Lock disable them (v8
     ///   pseudocode `AArch32.GenerateDebugExceptionsFrom`; v7.1 follows v8,
-    ///   spec §4.3/§4.4, and the Cortex-A15 TRM says the OS Lock "might also
+    ///   DDI 0406C.d Table C6-12/DDI 0487 G8.3, DBGOSDLR, and the Cortex-A15 TRM says the OS Lock "might also
     ///   disable Software debug events").
     /// * v7.0: **decision** — the OS Lock does *not* gate events. The v7.0
     ///   OS Lock is the save/restore lock of DBGOSSRR: DDI 0406B describes
     ///   DBGOSLSR.OSLK only as "writes to debug registers are ignored" (and
-    ///   CP14 accesses UNDEF, spec §4.3); suppressing events was introduced
+    ///   CP14 accesses UNDEF, DDI 0406C.d Table C6-12); suppressing events was introduced
     ///   with v7.1. v6 has no OS Lock and v6/v7.0 no Double Lock, so those
     ///   inputs are ignored there.
     /// * PL2 (Hyp mode): never — in AArch32, debug exceptions are not
@@ -86,7 +86,7 @@ const fn row(bp: Levels, wp: Levels, security: Security) -> Row {
 /// Reserved for both units.
 const RES: Row = row(NONE, NONE, Security::Both);
 
-/// The execution-condition table (spec §6.1), indexed by
+/// The execution-condition table (DDI 0406C.d C3; DDI 0487 G2), indexed by
 /// `HMC:SSC:PxC` (5 bits). PxC bit 0 enables PL1, bit 1 PL0. Every
 /// combination not in the specification's table is reserved and behaves as
 /// disabled (the architecture allows "disabled or some valid
@@ -141,7 +141,7 @@ const TABLE: [Row; 32] = {
 ///
 /// * HMC = 1 needs the Virtualization Extensions/EL2;
 /// * SSC = 01/10 need the Security Extensions/EL3 (so without EL2 and EL3
-///   any nonzero HMC or SSC is reserved, spec §6.1);
+///   any nonzero HMC or SSC is reserved, DDI 0406C.d C3; DDI 0487 G2);
 /// * SSC = 11 — **decision**: needs the Virtualization Extensions/EL2. It
 ///   is reserved in v6.1/v7.0 (DDI 0406B DBGBCR: "0b11 Reserved"), it came
 ///   with the HMC field, and a v8 core without EL2 can express "Secure

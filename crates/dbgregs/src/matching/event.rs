@@ -1,4 +1,4 @@
-//! The debug event a hit produces (spec §6.5): DBGDSCR.MOE, the fault
+//! The debug event a hit produces (DDI 0406C.d C4 "Debug Exceptions"): DBGDSCR.MOE, the fault
 //! address registers and whether the exception is synchronous.
 
 use super::watchpoint::first_watched_address;
@@ -9,7 +9,7 @@ use super::{
 use crate::registers::Dbgdscr;
 
 /// DBGDSCR.MOE (method of entry, bits \[5:2\]) codes a monitor debug
-/// exception reports (spec §3.2).
+/// exception reports (DDI 0406C.d C11, DBGDSCR; DDI 0487 G8.3, DBGDSCRext).
 pub mod moe {
     /// Breakpoint (every version).
     pub const BREAKPOINT: u8 = 0b0001;

@@ -1,4 +1,4 @@
-//! Breakpoint and watchpoint matching (spec §6): given what a core
+//! Breakpoint and watchpoint matching (DDI 0406C.d C3 "Debug Events"; DDI 0487 G2): given what a core
 //! implements, the registers a guest programmed and one instruction fetch or
 //! data access, which units match — and the debug event a hit produces.
 //!
@@ -12,7 +12,7 @@
 //!
 //! The rules, one place each:
 //!
-//! * gating (spec §6.1) — [`DebugGate::generates`];
+//! * gating (DDI 0406C.d C3; DDI 0487 G2) — [`DebugGate::generates`];
 //! * the HMC/SSC/PxC execution-condition table — `condition`;
 //! * breakpoint types, address match/mismatch with BAS and MASK, context
 //!   and linked comparisons — `breakpoint`;
@@ -64,7 +64,7 @@ pub struct MatchConfig {
     /// 16.
     pub wrps: u8,
     /// Number of context-matching BRPs; they are the highest-numbered ones
-    /// (`brps − ctx_cmps ..= brps − 1`, spec §3.1). Values above `brps`
+    /// (`brps − ctx_cmps ..= brps − 1`, DDI 0406C.d C11, DBGDIDR). Values above `brps`
     /// count as `brps`.
     pub ctx_cmps: u8,
     /// Width of DBGWCR.BAS in bytes: 8 when BAS\[7:4\] exist (v7 and later,
@@ -142,7 +142,7 @@ impl MatchConfig {
 pub use crate::semantics::Privilege;
 
 /// AArch32 processor mode (CPSR.M), needed because breakpoints with
-/// PMC = 0b00 match only in User, Supervisor and System modes (spec §6.1).
+/// PMC = 0b00 match only in User, Supervisor and System modes (DDI 0406C.d C3; DDI 0487 G2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Mode {
     /// User (0b10000).
@@ -220,7 +220,7 @@ pub enum AccessKind {
     /// A store (LSC bit 1).
     Store,
     /// A data cache maintenance operation the core watches (DCIMVAC, which
-    /// is IMPLEMENTATION DEFINED; spec §6.4). Matches as a store and is
+    /// is IMPLEMENTATION DEFINED; DDI 0406C.d C3, watchpoint debug events). Matches as a store and is
     /// reported with DFSR.CM = 1, WnR = 1. Only pass operations the core
     /// model watches.
     CacheMaintenance,
@@ -257,7 +257,7 @@ pub struct DataAccess {
     /// Mode of the instruction making the access.
     pub mode: Mode,
     /// The access is unprivileged (LDRT/STRT/LDRBT/... at PL1): DBGWCR.PAC
-    /// checks it as a PL0 access (spec §6.1).
+    /// checks it as a PL0 access (DDI 0406C.d C3; DDI 0487 G2).
     pub unprivileged: bool,
     /// Secure state (ignored without the Security Extensions).
     pub secure: bool,
@@ -307,7 +307,7 @@ pub struct Watchpoints<'a> {
 }
 
 /// The controls that decide whether Breakpoint and Watchpoint debug events
-/// are generated at all (spec §6.1). `Default` is everything clear, which
+/// are generated at all (DDI 0406C.d C3; DDI 0487 G2). `Default` is everything clear, which
 /// generates nothing (monitor debug disabled).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct DebugGate {

@@ -1,4 +1,4 @@
-//! Watchpoints (spec §3.5, §6.4): the bytes a WRP watches (BAS lanes or a
+//! Watchpoints (DDI 0406C.d C11, DBGWCR; DDI 0487 G8.3, DBGWCR, DDI 0406C.d C3, watchpoint debug events): the bytes a WRP watches (BAS lanes or a
 //! MASK range), LSC, the execution condition and links.
 
 use super::breakpoint::{linked_context_matches, Context};
@@ -172,7 +172,7 @@ fn candidates(cfg: &MatchConfig, wps: &Watchpoints<'_>, start: u32, size: u32) -
 /// evaluated for the mode of the accessing instruction) or nothing is
 /// accessed (`size` = 0).
 ///
-/// Per enabled WRP (spec §6.4): at least one byte accessed is watched
+/// Per enabled WRP (DDI 0406C.d C3, watchpoint debug events): at least one byte accessed is watched
 /// (the `watched` rules in this file; an unaligned or multi-word access
 /// matches if any of its bytes does, e.g. a watch on 0x1009 fires for an
 /// 8-byte access at 0x1003), LSC covers the access (01 loads, 10 stores and watched cache

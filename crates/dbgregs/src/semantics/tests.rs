@@ -1,4 +1,5 @@
-//! Per-register, per-version unit tests written from the spec (§2–§4), one
+//! Per-register, per-version unit tests written from the architecture (DDI 0406C.d C6 and C11, DDI 0487 G8.3;
+//! `docs/registers.md`, "Access checks"), one
 //! at least for every UNDEFINED case.
 #![allow(clippy::unwrap_used)]
 
