@@ -57,6 +57,7 @@ pub mod decode;
 pub mod emulate;
 pub mod encode;
 pub mod error;
+pub mod inject;
 pub mod matching;
 pub mod model;
 pub mod registers;
