@@ -58,6 +58,7 @@ pub mod emulate;
 pub mod encode;
 pub mod error;
 pub mod inject;
+pub mod kvm_onereg;
 pub mod matching;
 pub mod model;
 pub mod registers;
