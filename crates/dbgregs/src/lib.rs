@@ -57,6 +57,7 @@ pub mod decode;
 pub mod emulate;
 pub mod encode;
 pub mod error;
+pub mod esr;
 pub mod inject;
 pub mod kvm_onereg;
 pub mod matching;
