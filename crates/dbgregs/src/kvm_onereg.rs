@@ -4,7 +4,7 @@
 //!
 //! KVM keeps an AArch32 guest's debug registers as the AArch64 system
 //! registers they are architecturally mapped to (DDI 0487, G8 "AArch32
-//! System Register Descriptions": DBGBVR<n> is DBGBVR<n>_EL1\[31:0\],
+//! System Register Descriptions": DBGBVRn is DBGBVRn_EL1\[31:0\],
 //! DBGDSCRext is MDSCR_EL1, ...), and userspace reads and writes them one
 //! at a time by id (`arch/arm64/kvm/sys_regs.c`, `sys_reg_descs[]`; the
 //! CP14 trap table `cp14_regs[]` shows which AArch32 register lands
@@ -24,10 +24,10 @@
 //!
 //! | KVM register | encoding | AArch32 register | bits |
 //! |---|---|---|---|
-//! | DBGBVR<n>_EL1 | 2,0,0,n,4 | DBGBVRn, DBGBXVRn | \[31:0\] DBGBVRn; \[39:32\] DBGBXVRn.VMID where the BRP has a DBGBXVR (KVM's `cp14_regs[]` maps DBGBXVRn to the high half); other bits 0 |
-//! | DBGBCR<n>_EL1 | 2,0,0,n,5 | DBGBCRn | \[31:0\], high half 0 |
-//! | DBGWVR<n>_EL1 | 2,0,0,n,6 | DBGWVRn | \[31:0\], high half 0 |
-//! | DBGWCR<n>_EL1 | 2,0,0,n,7 | DBGWCRn | \[31:0\], high half 0 |
+//! | DBGBVRn_EL1 | 2,0,0,n,4 | DBGBVRn, DBGBXVRn | \[31:0\] DBGBVRn; \[39:32\] DBGBXVRn.VMID where the BRP has a DBGBXVR (KVM's `cp14_regs[]` maps DBGBXVRn to the high half); other bits 0 |
+//! | DBGBCRn_EL1 | 2,0,0,n,5 | DBGBCRn | \[31:0\], high half 0 |
+//! | DBGWVRn_EL1 | 2,0,0,n,6 | DBGWVRn | \[31:0\], high half 0 |
+//! | DBGWCRn_EL1 | 2,0,0,n,7 | DBGWCRn | \[31:0\], high half 0 |
 //! | MDSCR_EL1 | 2,0,0,2,2 | DBGDSCRext | see below |
 //! | MDCCINT_EL1 | 2,0,0,2,0 | DBGDCCINT | RX \[30\], TX \[29\] |
 //! | OSLSR_EL1 | 2,0,1,1,4 | DBGOSLSR | OSLK \[1\] (OSLM = 0b10, nTT = 0: KVM's `set_oslsr_el1()` refuses any other change) |
@@ -173,13 +173,13 @@ impl PairIndex {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum KvmDebugReg {
-    /// DBGBVR<n>_EL1: DBGBVRn, and DBGBXVRn in \[63:32\].
+    /// DBGBVRn_EL1: DBGBVRn, and DBGBXVRn in \[63:32\].
     Dbgbvr(PairIndex),
-    /// DBGBCR<n>_EL1: DBGBCRn.
+    /// DBGBCRn_EL1: DBGBCRn.
     Dbgbcr(PairIndex),
-    /// DBGWVR<n>_EL1: DBGWVRn.
+    /// DBGWVRn_EL1: DBGWVRn.
     Dbgwvr(PairIndex),
-    /// DBGWCR<n>_EL1: DBGWCRn.
+    /// DBGWCRn_EL1: DBGWCRn.
     Dbgwcr(PairIndex),
     /// MDCCINT_EL1: DBGDCCINT.
     MdccintEl1,
@@ -265,6 +265,8 @@ pub enum OneRegError {
         id: u64,
     },
     /// The value has bits the AArch32 register (or this vCPU) cannot hold.
+    /// For the pair registers the check is the one
+    /// [`crate::snapshot::apply_kvm`] makes.
     #[error("{reg:?} = {value:#018x} has bits {invalid:#018x} the AArch32 register cannot hold")]
     InvalidBits {
         /// The register.
@@ -274,15 +276,16 @@ pub enum OneRegError {
         /// The bits that cannot be held.
         invalid: u64,
     },
-    /// A breakpoint or watchpoint pair register was refused (past the
-    /// model's count, or bits the register cannot hold).
-    #[error("{reg:?} refused")]
-    Pair {
+    /// A breakpoint or watchpoint register past the model's BRP/WRP count
+    /// is nonzero.
+    #[error("{reg:?} = {value:#018x} is nonzero but the model implements only {count} pairs")]
+    PastCount {
         /// The register.
         reg: KvmDebugReg,
-        /// Why, as the `kvm_guest_debug_arch` check reports it.
-        #[source]
-        source: DbgRegsError,
+        /// The value.
+        value: u64,
+        /// The model's BRP or WRP count.
+        count: u8,
     },
 }
 
@@ -407,8 +410,9 @@ fn invalid(reg: KvmDebugReg, value: u64, accepted: u64) -> Result<(), OneRegErro
 /// [`OneRegError::NotArmv8`], [`OneRegError::UnknownId`],
 /// [`OneRegError::InvalidBits`] (MDSCR_EL1, MDCCINT_EL1, OSLSR_EL1 or
 /// DBGVCR32_EL2 with bits the AArch32 register cannot hold; see the
-/// mapping), [`OneRegError::Pair`] (a pair register past the model's count
-/// or with bits it cannot hold).
+/// mapping; or a pair register with bits outside the model's writable
+/// mask, BCR BAS not in the normalised form), [`OneRegError::PastCount`]
+/// (a nonzero pair register past the model's count).
 pub fn apply_one_regs(
     model: &CoreModel,
     state: &mut DebugState,
@@ -460,29 +464,50 @@ pub fn apply_one_regs(
             }
         }
     }
-    apply_kvm(model, &mut next, &pairs).map_err(|source| OneRegError::Pair {
-        reg: pair_reg(&source),
-        source,
-    })?;
+    apply_kvm(model, &mut next, &pairs).map_err(|e| pair_error(&e))?;
     *state = next;
     Ok(())
 }
 
-/// The pair register a `kvm_guest_debug_arch` error names (`apply_kvm`
-/// returns only these two variants, with an index below 16; anything else
-/// is attributed to DBGBVR0_EL1).
-fn pair_reg(e: &DbgRegsError) -> KvmDebugReg {
-    let (array, index) = match *e {
-        DbgRegsError::KvmEntryPastCount { array, index, .. }
-        | DbgRegsError::KvmInvalidBits { array, index, .. } => (array, index),
-        _ => ("dbg_bvr", 0),
+/// A `kvm_guest_debug_arch` check failure, named as the ONE_REG register.
+/// `apply_kvm` returns only its two KVM variants, with an index below 16.
+fn pair_error(e: &DbgRegsError) -> OneRegError {
+    let reg = |array: &str, index: u8| {
+        let n = PairIndex::new(index).unwrap_or(PairIndex(0));
+        match array {
+            "dbg_bcr" => KvmDebugReg::Dbgbcr(n),
+            "dbg_wcr" => KvmDebugReg::Dbgwcr(n),
+            "dbg_wvr" => KvmDebugReg::Dbgwvr(n),
+            _ => KvmDebugReg::Dbgbvr(n),
+        }
     };
-    let n = PairIndex::new(index).unwrap_or(PairIndex(0));
-    match array {
-        "dbg_bcr" => KvmDebugReg::Dbgbcr(n),
-        "dbg_wcr" => KvmDebugReg::Dbgwcr(n),
-        "dbg_wvr" => KvmDebugReg::Dbgwvr(n),
-        _ => KvmDebugReg::Dbgbvr(n),
+    match *e {
+        DbgRegsError::KvmEntryPastCount {
+            array,
+            index,
+            value,
+            count,
+        } => OneRegError::PastCount {
+            reg: reg(array, index),
+            value,
+            count,
+        },
+        DbgRegsError::KvmInvalidBits {
+            array,
+            index,
+            value,
+            invalid,
+        } => OneRegError::InvalidBits {
+            reg: reg(array, index),
+            value,
+            invalid,
+        },
+        // Not returned by apply_kvm; reported as an invalid DBGBVR0_EL1.
+        _ => OneRegError::InvalidBits {
+            reg: KvmDebugReg::Dbgbvr(PairIndex(0)),
+            value: 0,
+            invalid: 0,
+        },
     }
 }
 

@@ -170,19 +170,24 @@ fn bad_lists_leave_the_state_untouched() {
     // A pair past the model's count, and a high BCR bit.
     let past = PairIndex::new(model.brps()).unwrap();
     let r = try_list(&|regs| set(regs, KvmDebugReg::Dbgbcr(past), 1));
-    assert!(matches!(
+    assert_eq!(
         r,
-        Err(OneRegError::Pair { reg: KvmDebugReg::Dbgbcr(n), source: DbgRegsError::KvmEntryPastCount { .. } }) if n == past
-    ));
+        Err(OneRegError::PastCount {
+            reg: KvmDebugReg::Dbgbcr(past),
+            value: 1,
+            count: model.brps()
+        })
+    );
     let p0 = PairIndex::new(0).unwrap();
     let r = try_list(&|regs| set(regs, KvmDebugReg::Dbgwvr(p0), 1 << 40));
-    assert!(matches!(
+    assert_eq!(
         r,
-        Err(OneRegError::Pair {
-            reg: KvmDebugReg::Dbgwvr(_),
-            ..
+        Err(OneRegError::InvalidBits {
+            reg: KvmDebugReg::Dbgwvr(p0),
+            value: 1 << 40,
+            invalid: 1 << 40
         })
-    ));
+    );
     // An id outside the view.
     let r = try_list(&|regs| regs[3].id = 0x6030_0000_0013_809C);
     assert_eq!(
