@@ -19,6 +19,9 @@ const VECT_HYP_TRAP: u32 = 0x14;
 const M_ABT: u8 = 0b10111;
 const M_HYP: u8 = 0b11010;
 const M_UND: u8 = 0b11011;
+/// CPSR\[23:20\]: reserved before Armv8 (IL, SS, PAN, DIT on Armv8),
+/// cleared on entry (see the module documentation).
+const PSR_23_20: u32 = 0x00F0_0000;
 /// `Ones(16):Zeros(16)`, the high vectors.
 const HIVECS: u32 = 0xFFFF_0000;
 
@@ -107,6 +110,7 @@ fn enter_hyp(
         .with_i(old.i() || !ctx.scr.irq())
         .with_it_7_2(0)
         .with_it_1_0(0);
+    let new = Psr::from_bits(new.into_bits() & !PSR_23_20);
     ExceptionEntry {
         kind,
         target: Mode::Hyp,
@@ -152,6 +156,7 @@ fn enter_pl1(
         .with_j(false)
         .with_t(sctlr.te())
         .with_e(sctlr.ee());
+    let new = Psr::from_bits(new.into_bits() & !PSR_23_20);
     ExceptionEntry {
         kind,
         target,
@@ -228,13 +233,16 @@ pub fn undefined_for_step(
 /// The Abort-mode A-bit rule of `TakePrefetchAbortException()` and
 /// `TakeDataAbortException()`: `if !HaveSecurityExt() || HaveVirtExt() ||
 /// SCR.NS == '0' || SCR.AW == '1' then CPSR.A = '1'`.
+/// On Armv8 an Abort always sets A (DDI 0487 G1.12 `AArch32.EnterMode()`).
 fn abort_masks_a(ctx: &ExceptionContext, ns_after: bool) -> bool {
-    !ctx.security || ctx.virtualization || !ns_after || ctx.scr.aw()
+    ctx.armv8 || !ctx.security || ctx.virtualization || !ns_after || ctx.scr.aw()
 }
 
 /// A debug exception goes to Hyp mode through the Hyp Trap vector:
 /// `DebugException() && HDCR.TDE == '1'` from Non-secure state, with
-/// HCR.TGE = 1 making TDE behave as 1 (DDI 0406C.d B4.1.67 "HDCR").
+/// HCR.TGE = 1 making TDE behave as 1 (DDI 0406C.d B4.1.67 "HDCR"; QEMU
+/// `target/arm/debug_helper.c`, `arm_debug_target_el()`, routes on
+/// `HCR_TGE || MDCR_TDE` the same way).
 fn debug_routes_to_hyp(ctx: &ExceptionContext, from: &From) -> bool {
     ctx.virtualization && ctx.security && non_secure(ctx, from) && (ctx.hdcr.tde() || ctx.hcr.tge())
 }

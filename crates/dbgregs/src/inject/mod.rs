@@ -21,9 +21,12 @@
 //! * the SPSR (the CPSR the exception was taken from) and the new CPSR: M,
 //!   I set, A set for aborts unless the Security Extensions without the
 //!   Virtualization Extensions leave it alone in Non-secure state with
-//!   SCR.AW = 0, F unchanged (SCR.FW and SCTLR.NMFI only concern FIQs), IT
-//!   and J cleared, T from SCTLR.TE, E from SCTLR.EE (HSCTLR.TE/EE and the
-//!   SCR.EA/FIQ/IRQ rules of `EnterHypMode()` for Hyp mode);
+//!   SCR.AW = 0 (before Armv8; on Armv8 an Abort always sets A, DDI 0487
+//!   G1.12 `AArch32.EnterMode()`), F unchanged (SCR.FW and SCTLR.NMFI only
+//!   concern FIQs), IT and J cleared, T from SCTLR.TE, E from SCTLR.EE
+//!   (HSCTLR.TE/EE and the SCR.EA/FIQ/IRQ rules of `EnterHypMode()` for
+//!   Hyp mode); bits \[23:20\] (reserved before Armv8; IL and PAN/DIT on
+//!   Armv8) are cleared — FEAT_PAN's SCTLR.SPAN is not modelled;
 //! * whether `SCR.NS` is cleared (an exception taken from Monitor mode is
 //!   handled in Secure state).
 //!
@@ -95,6 +98,7 @@ pub use layout::{FsrLong, FsrShort, Hcr, Hdcr, Psr, Scr, Sctlr};
 
 use crate::emulate::StepOutcome;
 use crate::matching::{DebugEvent, Mode};
+use crate::model::CoreModel;
 
 /// The instruction set state the exception is taken from (CPSR.J and T;
 /// DDI 0406C.d B1.3.3 "ISETSTATE").
@@ -166,9 +170,15 @@ pub struct ExceptionContext {
     /// The Security Extensions are implemented (v6Z/v7 TrustZone, or EL3
     /// on v8): VBAR, SCR and the Monitor mode exist.
     pub security: bool,
-    /// The Virtualization Extensions are implemented (and visible to this
-    /// guest): Hyp mode, HCR, HDCR, HSCTLR, HVBAR. Requires `security`.
+    /// The core implements the Virtualization Extensions (`HaveVirtExt()`;
+    /// v7.1 cores such as Cortex-A15, and Armv8 cores with EL2): Hyp mode,
+    /// HCR, HDCR, HSCTLR, HVBAR exist, and an Abort always masks CPSR.A.
+    /// Requires `security`. Whether anything is routed to Hyp mode is
+    /// decided by `hcr` and `hdcr`, which are 0 in a guest's own view.
     pub virtualization: bool,
+    /// The core is Armv8 running AArch32: an Abort always masks CPSR.A
+    /// (DDI 0487 G1.12, `AArch32.EnterMode()`; SCR.AW no longer matters).
+    pub armv8: bool,
     /// SCTLR of the Non-secure state (or the only SCTLR without the
     /// Security Extensions).
     pub sctlr: Sctlr,
@@ -195,13 +205,16 @@ pub struct ExceptionContext {
 }
 
 impl ExceptionContext {
-    /// The context of a VMM's guest: Non-secure PL1/PL0 with the Security
-    /// Extensions (so VBAR is honoured), no Hyp mode of its own, SCR.NS = 1,
-    /// short-descriptor fault status.
+    /// The context of a VMM's guest on a core with the Security Extensions
+    /// but neither the Virtualization Extensions nor Armv8 (Cortex-A9,
+    /// Cortex-A5, ARM1176): Non-secure PL1/PL0, VBAR honoured, SCR.NS = 1,
+    /// short-descriptor fault status. [`ExceptionContext::for_model`] takes
+    /// the extensions from a core model.
     pub const fn guest(sctlr: Sctlr, vbar: u32) -> ExceptionContext {
         ExceptionContext {
             security: true,
             virtualization: false,
+            armv8: false,
             sctlr,
             vbar,
             sctlr_s: Sctlr::new(),
@@ -212,6 +225,33 @@ impl ExceptionContext {
             hsctlr: Sctlr::new(),
             hvbar: 0,
             fsr_format: FsrFormat::Short,
+        }
+    }
+
+    /// The context of a Non-secure guest of `model`: the Security and
+    /// Virtualization Extensions and Armv8 as the model implements them,
+    /// SCR.NS = 1 (when the model has the Security Extensions), HCR and
+    /// HDCR 0 (the guest's own view: nothing routed to Hyp mode),
+    /// short-descriptor fault status.
+    ///
+    /// ```
+    /// use dbgregs::inject::{prefetch_abort_entry, ExceptionContext, Faulting, Sctlr};
+    /// use dbgregs::model::CoreModel;
+    ///
+    /// let a15 = CoreModel::preset("cortex-a15")?;
+    /// let ctx = ExceptionContext::for_model(a15, Sctlr::new(), 0x8000_0000);
+    /// let e = prefetch_abort_entry(&ctx, Faulting::new(0x9000, 0x1d3))?;
+    /// assert_eq!(e.cpsr, 0x1d7); // Abort mode, A set (VE core), I and F as before
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub const fn for_model(model: &CoreModel, sctlr: Sctlr, vbar: u32) -> ExceptionContext {
+        let security = model.security() || model.virtualization();
+        ExceptionContext {
+            security,
+            virtualization: model.virtualization(),
+            armv8: model.armv8(),
+            scr: Scr::new().with_ns(security),
+            ..ExceptionContext::guest(sctlr, vbar)
         }
     }
 

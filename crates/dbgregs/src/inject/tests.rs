@@ -203,6 +203,13 @@ fn prefetch_abort_link_and_a_mask() {
     assert_eq!(e.cpsr, A | I | 0x17);
     let e = prefetch_abort_entry(&hyp_ctx(), Faulting::new(0, SVC)).unwrap();
     assert_eq!(e.cpsr, A | I | 0x17);
+    // Armv8 (AArch32.EnterMode, DDI 0487 G1.12): A always set.
+    let v8 = ExceptionContext {
+        armv8: true,
+        ..guest()
+    };
+    let e = data_abort_entry(&v8, Faulting::new(0, SVC)).unwrap();
+    assert_eq!(e.cpsr, A | I | 0x17);
     // From Monitor mode: SCR.NS is cleared first, so A is masked.
     let e = prefetch_abort_entry(&guest(), Faulting::new(0, MON)).unwrap();
     assert!(e.clears_scr_ns);
@@ -360,6 +367,30 @@ fn bad_states_are_errors() {
         undefined_instruction(&inconsistent, Faulting::new(0, SVC)),
         Err(InjectError::VirtualizationWithoutSecurity)
     );
+}
+
+#[test]
+fn context_from_models() {
+    use crate::model::CoreModel;
+    for (name, security, virt, v8) in [
+        ("cortex-a9", true, false, false),
+        ("cortex-a15", true, true, false),
+        ("cortex-a53", true, true, true),
+    ] {
+        let m = CoreModel::preset(name).unwrap();
+        let c = ExceptionContext::for_model(m, Sctlr::new(), 0);
+        assert_eq!(
+            (c.security, c.virtualization, c.armv8),
+            (security, virt, v8),
+            "{name}"
+        );
+        assert_eq!(c.scr.ns(), security);
+        assert_eq!((c.hcr, c.hdcr), (Hcr::new(), Hdcr::new()));
+    }
+    // Reserved/Armv8 CPSR[23:20] are cleared on entry, kept in the SPSR.
+    let cpsr = (0xF << 20) | SVC;
+    let e = undefined_instruction(&guest(), Faulting::new(0, cpsr)).unwrap();
+    assert_eq!((e.spsr, e.cpsr), (cpsr, I | 0x1B));
 }
 
 #[test]
