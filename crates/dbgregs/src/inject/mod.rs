@@ -38,8 +38,9 @@
 //! v6, v6.1 and v7.0 watchpoints, DBGWFAR (the watchpointed instruction's
 //! address + 8 in A32, + 4 in T32; DDI 0406C.d C11.11.44 "DBGWFAR"); from
 //! v7.1 DBGWFAR is not written and DFAR holds the watched address (DDI
-//! 0406C.d C5.3 / C5.4, "Effects of debug exceptions on CP15 registers and
-//! the DBGWFAR"). [`crate::state::DebugState::on_instruction`] and
+//! 0406C.d chapter C5 "Debug Exceptions"; the Cortex-R4 TRM, DDI 0363G
+//! 12.7.1 "Effect of debug exceptions on CP15 registers and DBGWFAR",
+//! states the v7.0 behaviour and its Table 12-40 the LR offsets used here). [`crate::state::DebugState::on_instruction`] and
 //! [`crate::state::DebugState::on_data_access`] already record MOE and
 //! DBGWFAR in the vCPU's debug state; the syndrome repeats them so that a
 //! VMM keeping its own copy needs nothing else.

@@ -183,7 +183,8 @@ fn undef_from_hyp_stays_in_hyp() {
 #[test]
 fn prefetch_abort_link_and_a_mask() {
     // TakePrefetchAbortException (B1.9.10): new_lr_value = if CPSR.T then
-    // PC else PC-4 = instruction + 4 in both sets; vect_offset = 12; CPSR.A
+    // PC else PC-4 = instruction + 4 in both sets (as DDI 0363G Table
+    // 12-40 lists for a breakpoint: RA+4 in ARM and Thumb); vect_offset = 12; CPSR.A
     // = 1 if !HaveSecurityExt() || HaveVirtExt() || SCR.NS == '0' ||
     // SCR.AW == '1'.
     let a32 = prefetch_abort_entry(&guest(), Faulting::new(0x8000, SVC)).unwrap();
@@ -219,7 +220,8 @@ fn prefetch_abort_link_and_a_mask() {
 #[test]
 fn data_abort_link() {
     // TakeDataAbortException (B1.9.11): new_lr_value = if CPSR.T then PC+4
-    // else PC = instruction + 8 in both sets; vect_offset = 16.
+    // else PC = instruction + 8 in both sets (DDI 0363G Table 12-40: a
+    // watchpoint gives RA+8 in ARM and Thumb); vect_offset = 16.
     let a32 = data_abort_entry(&guest(), Faulting::new(0x8000, SVC)).unwrap();
     let t32 = data_abort_entry(&guest(), Faulting::new(0x8000, T | IT | SVC)).unwrap();
     assert_eq!((a32.link, t32.link), (0x8008, 0x8008));
@@ -302,9 +304,10 @@ fn debug_fault_status_both_formats() {
 
 #[test]
 fn watchpoint_fault_addresses_per_version() {
-    // C5.4 / C11.11.44: v6–v7.0 set DBGWFAR (instruction + 8 A32, + 4 T32)
-    // and leave DFAR UNKNOWN; v7.1+ set DFAR and not DBGWFAR. The event
-    // carries the version's choice; the syndrome passes it on.
+    // DDI 0406C.d C5 and C11.11.44 "DBGWFAR" (DDI 0363G 12.7.1 for a v7.0
+    // core): v6–v7.0 set DBGWFAR (instruction + 8 A32, + 4 T32) and leave
+    // DFAR UNKNOWN; v7.1+ set DFAR and not DBGWFAR. The event carries the
+    // version's choice; the syndrome passes it on.
     let at = Faulting::new(0x8000, SVC);
     let v7 = wp_event(Some(0x8008), None, true, false);
     let s = debug_exception(&guest(), at, &v7)
