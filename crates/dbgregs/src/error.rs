@@ -269,13 +269,4 @@ pub enum DbgRegsError {
         /// The bits that cannot be held.
         invalid: u64,
     },
-    /// Exception injection input was bad ([`crate::inject`]).
-    #[error(transparent)]
-    Inject(#[from] crate::inject::InjectError),
-    /// A KVM ONE_REG list was refused ([`crate::kvm_onereg`]).
-    #[error(transparent)]
-    OneReg(#[from] crate::kvm_onereg::OneRegError),
-    /// A syndrome's registers could not be renumbered ([`crate::esr`]).
-    #[error(transparent)]
-    Esr(#[from] crate::esr::EsrError),
 }
