@@ -17,7 +17,24 @@
 //! * [`matching`] decides which breakpoints/watchpoints a fetch or data
 //!   access hits ([`matching::WatchpointTable`] is the per-access fast
 //!   path), and [`snapshot`] saves/restores a vCPU's debug state;
-//! * [`registers`] has the register layouts as typed bitfields.
+//! * [`registers`] has the register layouts as typed bitfields;
+//! * [`inject`] gives the exception the guest must take after an
+//!   UNDEFINED access or a debug event (vector, mode, LR, SPSR, CPSR,
+//!   IFSR/DFSR, IFAR/DFAR), [`esr`] builds `ESR_EL2` syndromes and maps
+//!   their register numbers to the guest's R0–R15, and [`kvm_onereg`] is
+//!   the `KVM_GET/SET_ONE_REG` view of the guest's debug registers.
+//!
+//! # Who it is for
+//!
+//! Hypervisors at EL2 that trap and emulate an AArch32 guest's debug
+//! registers: on an ARMv8 host with `MDCR_EL2.TDA`/`TDOSA`/`TDRA` (traps
+//! reported in `ESR_EL2`), on an ARMv7 host with the Virtualization
+//! Extensions through `HDCR.TDA`/`TDOSA`/`TDRA`, on Cortex-R52's EL2 —
+//! often `no_std` without an allocator — and emulators modelling a core's
+//! debug logic. Userspace VMMs on KVM are not: KVM handles an AArch32
+//! guest's CP14 accesses in the kernel (`arch/arm64/kvm/sys_regs.c`,
+//! `cp14_regs[]`), so they never see these exits; for them
+//! [`kvm_onereg`] moves a vCPU's debug state in and out of KVM.
 //!
 //! The crate is `no_std` without its default `std` feature and never
 //! allocates.
@@ -57,6 +74,9 @@ pub mod decode;
 pub mod emulate;
 pub mod encode;
 pub mod error;
+pub mod esr;
+pub mod inject;
+pub mod kvm_onereg;
 pub mod matching;
 pub mod model;
 pub mod registers;

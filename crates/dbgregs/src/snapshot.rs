@@ -47,7 +47,9 @@
 //!
 //! # The KVM layout
 //!
-//! [`KvmGuestDebugArch`] is `struct kvm_guest_debug_arch` from Linux's
+//! [`KvmGuestDebugArch`] (what the *host* debugger passes to
+//! `KVM_SET_GUEST_DEBUG`; the guest's own state is [`crate::kvm_onereg`])
+//! is `struct kvm_guest_debug_arch` from Linux's
 //! `arch/arm64/include/uapi/asm/kvm.h` (`dbg_bcr`, `dbg_bvr`, `dbg_wcr`,
 //! `dbg_wvr`, each `__u64[KVM_ARM_MAX_DBG_REGS = 16]`, in that order), in
 //! host byte order as the ioctl passes it. [`to_kvm`] and [`apply_kvm`]
@@ -864,6 +866,13 @@ const fn blank_state(flags: u16) -> DebugState {
 /// `struct kvm_guest_debug_arch` (Linux `arch/arm64/include/uapi/asm/kvm.h`,
 /// `KVM_ARM_MAX_DBG_REGS` = 16): the hardware breakpoint and watchpoint
 /// registers `KVM_SET_GUEST_DEBUG` takes, in host byte order.
+///
+/// This is the *host* debugger's state (KVM keeps it as
+/// `external_debug_state` and loads it into the hardware while userspace
+/// debugs the guest), not the guest's own debug registers: to move a
+/// guest's debug state into or out of KVM use the ONE_REG view,
+/// [`crate::kvm_onereg`]. The pair layout is the same, which is why
+/// [`to_kvm`] also serves that view.
 #[repr(C)]
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, Default, IntoBytes, FromBytes, KnownLayout, Immutable,

@@ -31,6 +31,7 @@ mod breakpoint_summary;
 mod breakpoint_table;
 mod condition;
 mod event;
+mod inputs;
 mod table;
 mod watchpoint;
 
