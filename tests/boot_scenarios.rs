@@ -34,7 +34,9 @@ fn wvr_wr(i: u32) -> u32 {
 }
 
 /// Step E + F of the reset as words: DIDR read, every BRP pair, the used
-/// WRP pairs, then the monitor-mode enable through DBGDSCRext.
+/// WRP pairs, then the monitor-mode enable: DBGDSCRint, `get_debug_arch()`'s
+/// DBGDIDR re-read (docs/kernel-flow.md, `monitor-mode`), the DBGDSCRext
+/// write, the read-back.
 fn pairs_and_monitor(brps: u32, wrps: u32) -> Vec<u32> {
     let mut v = vec![DIDR_RD];
     for i in 0..brps {
@@ -43,7 +45,7 @@ fn pairs_and_monitor(brps: u32, wrps: u32) -> Vec<u32> {
     for i in 0..wrps {
         v.extend([wcr_wr(i), wvr_wr(i)]);
     }
-    v.extend([DSCRINT_RD, DSCREXT_WR, DSCRINT_RD]);
+    v.extend([DSCRINT_RD, DIDR_RD, DSCREXT_WR, DSCRINT_RD]);
     v
 }
 
@@ -469,8 +471,9 @@ fn scenario_35_monitor_mode_refused_by_a_v4_10_driver() {
     assert!(r.log_lines().is_empty(), "silently: {:?}", r.log_lines());
     assert_eq!(r.error_mask, [0, 1, 2, 3]);
     assert!(!r.enabled && !has_state(&m));
-    // The reset stopped after the DBGDSCRint read: no DBGDSCRext write.
-    assert!(trace(&m, 1).ends_with(&[DSCRINT_RD]));
+    // The reset stopped after the DBGDSCRint read and `get_debug_arch()`'s
+    // DBGDIDR read: no DBGDSCRext write.
+    assert!(trace(&m, 1).ends_with(&[DSCRINT_RD, DIDR_RD]));
     assert!(!trace(&m, 1).contains(&DSCREXT_WR));
 
     // The current driver handles v8.1.

@@ -98,12 +98,7 @@ pub(super) fn probe_hardware(
     let midr = ctx.midr();
     let cpuid_scheme = Midr::from_bits(midr).architecture() == CPUID_SCHEME;
     // Step 1: get_debug_arch.
-    let arch = if cpuid_scheme {
-        Dbgdidr::from_bits(ctx.mrc(0, 0, 0, 0)?).version()
-    } else {
-        core.emit(Message::CpuidNotSupported);
-        arch::V6
-    };
+    let arch = get_debug_arch(core, ctx)?;
     core.debug_arch.store(arch, Ordering::Relaxed);
     let mut probe = Probe {
         cpuid_scheme,
@@ -138,6 +133,19 @@ pub(super) fn probe_hardware(
         has_ossr,
     });
     Ok(probe)
+}
+
+/// The kernel's `get_debug_arch()` on the CPU of `ctx`: MIDR (CP15, not
+/// trapped), then for a CPUID-scheme core a DBGDIDR read through the trap
+/// path; otherwise the once-only "CPUID feature registers not supported"
+/// warning and v6, with no CP14 access (docs/kernel-flow.md, `probes`).
+pub(super) fn get_debug_arch(core: &DriverCore, ctx: &mut VcpuCtx<'_>) -> Result<u8, KernelOops> {
+    if Midr::from_bits(ctx.midr()).architecture() == CPUID_SCHEME {
+        Ok(Dbgdidr::from_bits(ctx.mrc(0, 0, 0, 0)?).version())
+    } else {
+        core.emit(Message::CpuidNotSupported);
+        Ok(arch::V6)
+    }
 }
 
 /// `core_has_os_save_restore`, with the erratum-764319 guard around the

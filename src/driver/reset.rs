@@ -202,7 +202,10 @@ impl DriverCore {
         if dscr & DSCR_MDBGEN != 0 {
             return Ok(MonitorMode::Enabled);
         }
-        match self.debug_arch() {
+        // `switch (get_debug_arch())`: the kernel re-reads DBGDIDR on this
+        // CPU here rather than using the cached `debug_arch`
+        // (`enable_monitor_mode()`; docs/kernel-flow.md, `monitor-mode`).
+        match super::probe::get_debug_arch(self, ctx)? {
             arch::V6 | arch::V6_1 => ctx.mcr(0, 0, 1, 0, dscr | DSCR_MDBGEN)?,
             a @ (arch::V7_ECP14 | arch::V7_1 | arch::V8 | arch::V8_1 | arch::V8_2 | arch::V8_4)
                 if a <= self.max_monitor_arch =>
