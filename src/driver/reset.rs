@@ -30,6 +30,7 @@ pub struct DriverCore {
     pub(super) log: Mutex<Vec<LogLine>>,
     pub(super) reset_runs: Box<[AtomicU32]>,
     pub(super) max_monitor_arch: u8,
+    pub(super) driver: DriverVersion,
 }
 
 impl fmt::Debug for DriverCore {
@@ -56,12 +57,18 @@ impl DriverCore {
             log: Mutex::new(Vec::new()),
             reset_runs: (0..cpus).map(|_| AtomicU32::new(0)).collect(),
             max_monitor_arch: driver.max_monitor_arch(),
+            driver,
         }
     }
 
     /// The debug architecture init settled on.
     pub fn debug_arch(&self) -> u8 {
         self.debug_arch.load(Ordering::Relaxed)
+    }
+
+    /// The driver version this instance follows.
+    pub fn driver(&self) -> DriverVersion {
+        self.driver
     }
 
     /// `core_num_brps`.
