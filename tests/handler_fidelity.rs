@@ -189,3 +189,26 @@ fn d3_a_uaccess_hit_on_a_user_watchpoint_only_steps() {
     let ex = bps.data_access(0, &strt).unwrap().unwrap();
     assert!(matches!(ex.actions[0], HandlerAction::Fired { handle, .. } if handle == w));
 }
+
+#[test]
+fn j5_no_slot_is_a_pr_warn_log_line() {
+    let m = Machine::new(MachineConfig::new(
+        *CoreModel::preset("cortex-a9").unwrap(),
+        1,
+    ))
+    .unwrap();
+    let hw = HwBreakpoint::init(&m, InitOptions::default());
+    let mut bps = HwBreakpoints::new(&m, &hw);
+    bps.register(0, &BreakpointRequest::watch(0x2000, 4, BpType::Store))
+        .unwrap();
+    let before = hw.core().messages().len();
+    assert!(bps
+        .register(0, &BreakpointRequest::watch(0x3000, 4, BpType::Store))
+        .is_err());
+    let msgs = hw.core().messages();
+    assert_eq!(msgs.len(), before + 1);
+    assert_eq!(
+        msgs[before].to_string(),
+        "hw-breakpoint: Can't find any breakpoint slot"
+    );
+}

@@ -209,7 +209,7 @@ impl HwBreakpoint {
                     self.result.setup = SetupOutcome::Failed {
                         error: e.to_string(),
                     };
-                    core.emit(Message::SetupFailed(e.to_string()));
+                    core.warn_on(init_cpu);
                     return Ok(());
                 }
             }
@@ -268,7 +268,7 @@ impl HwBreakpoint {
                 self.result.setup = SetupOutcome::Failed {
                     error: e.to_string(),
                 };
-                core.emit(Message::SetupFailed(e.to_string()));
+                core.warn_on(init_cpu);
             }
         }
         if ret.is_err() || !core.err_mask.is_empty() {

@@ -122,6 +122,18 @@ impl DriverCore {
             .push(line);
     }
 
+    /// The `WARN_ON()` splat of `arch_hw_breakpoint_init()` on `cpu`
+    /// (PID 1), three lines.
+    pub(super) fn warn_on(&self, cpu: usize) {
+        self.emit(Message::CutHere);
+        self.emit(Message::WarnOn {
+            cpu: cpu as u32,
+            pid: 1,
+            function: "arch_hw_breakpoint_init",
+        });
+        self.emit(Message::EndTrace);
+    }
+
     /// `reset_ctrl_regs(cpu)` on the vCPU of `ctx` (`arch/arm/kernel/hw_breakpoint.c`;
     /// docs/kernel-flow.md, `reset`), through the trap path. Problems go to the error mask and the
     /// log; an `Err` is an unhandled undefined instruction (kernel oops),
