@@ -14,6 +14,7 @@
 use dbgregs::error::DbgRegsError;
 
 pub use crate::driver::install::InstallError;
+pub use crate::driver::KernelConfigError;
 pub use crate::machine::MachineError;
 pub use crate::replay::ReplayError;
 
@@ -34,4 +35,7 @@ pub enum DbgemuError {
     /// Parsing or running a replay trace.
     #[error(transparent)]
     Replay(#[from] ReplayError),
+    /// A kernel configuration list that does not parse.
+    #[error(transparent)]
+    KernelConfig(#[from] KernelConfigError),
 }

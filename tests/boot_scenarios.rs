@@ -379,7 +379,20 @@ fn erratum_764319_guard_turns_a_trapping_oslsr_probe_into_no_ossr() {
         .build()
         .unwrap();
     assert!(model.quirks().erratum_764319);
-    let (m, hw) = boot(model, &[(0, FaultKind::SwenableLow)], |_| {});
+    // A kernel built with CONFIG_ARM_ERRATA_764319 (not the Kconfig default).
+    let mut cfg = MachineConfig::new(model, 4);
+    cfg.faults = vec![Fault {
+        cpu: 0,
+        kind: FaultKind::SwenableLow,
+    }];
+    cfg.trace = true;
+    cfg.executor = Executor::Inline;
+    let m = Machine::new(cfg).unwrap();
+    let opts = InitOptions {
+        kernel: "CONFIG_ARM_ERRATA_764319=y".parse().unwrap(),
+        ..InitOptions::default()
+    };
+    let hw = HwBreakpoint::init(&m, opts);
     let r = hw.result();
     assert_eq!(r.has_os_save_restore, Some(false));
     assert_eq!(

@@ -10,7 +10,7 @@
 use std::io::Write;
 use std::time::Instant;
 
-use crate::driver::{HwBreakpoint, InitOptions, InitResult};
+use crate::driver::{HwBreakpoint, InitOptions, InitResult, KernelConfig};
 use crate::machine::{Executor, Fault, FaultKind, KernelOops, Machine, MachineConfig};
 use dbgregs::model::CoreModel;
 use dbgregs::version::DebugVersion;
@@ -54,6 +54,11 @@ pub struct BootArgs {
     /// a short synthetic program there and print the debug events.
     #[arg(long)]
     pub demo: bool,
+    /// The kernel's build configuration: comma-separated options, each
+    /// `NAME`, `NAME=y` or `NAME=n` (`CONFIG_` prefix optional), e.g.
+    /// `CONFIG_ARM_ERRATA_764319=y`. Default: the Kconfig defaults.
+    #[arg(long = "kernel-config", value_name = "LIST")]
+    pub kernel_config: Option<String>,
 }
 
 /// One CPU's row of the table.
@@ -234,6 +239,13 @@ pub fn run(args: BootArgs) -> CliResult {
         }
         .into());
     }
+    let init_options = InitOptions {
+        kernel: match &args.kernel_config {
+            Some(list) => list.parse().map_err(crate::DbgemuError::from)?,
+            None => KernelConfig::default(),
+        },
+        ..InitOptions::default()
+    };
     let config = MachineConfig {
         model,
         cpus: args.cpus,
@@ -257,7 +269,7 @@ pub fn run(args: BootArgs) -> CliResult {
     let machine = Machine::new(config)?;
     let t_machine = t0.elapsed();
     let t1 = Instant::now();
-    let hw = HwBreakpoint::init(&machine, InitOptions::default());
+    let hw = HwBreakpoint::init(&machine, init_options);
     let t_init = t1.elapsed();
     eprintln!(
         "dbgemu: machine built in {:.1?}, hw_breakpoint init took {:.1?}",

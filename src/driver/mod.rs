@@ -26,6 +26,7 @@
 
 mod cpumask;
 pub mod install;
+mod kconfig;
 mod log;
 mod options;
 mod probe;
@@ -47,6 +48,7 @@ use crate::oops::KernelOops;
 pub use crate::word::{mcr_word, mrc_word};
 
 pub use cpumask::CpuMask;
+pub use kconfig::{KernelConfig, KernelConfigError};
 pub use log::{Level, LogLine, Message};
 pub use options::{DriverVersion, InitOptions, InitResult, InitWindow, SetupOutcome, WindowFn};
 use probe::{get_max_wp_len, probe_hardware, Probe};
@@ -134,7 +136,7 @@ impl HwBreakpoint {
     /// Scorpion, a per-CPU error, no hotplug slot, even an oops) is in
     /// [`HwBreakpoint::result`].
     pub fn init(machine: &Arc<Machine>, opts: InitOptions) -> HwBreakpoint {
-        let core = Arc::new(DriverCore::new(machine.cpus(), opts.driver));
+        let core = Arc::new(DriverCore::new(machine.cpus(), opts.driver, opts.kernel));
         let mut hw = HwBreakpoint {
             machine: Arc::clone(machine),
             core,

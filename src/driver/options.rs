@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use super::LogLine;
+use super::{KernelConfig, LogLine};
 use crate::debug_arch as arch;
 use crate::oops::KernelOops;
 
@@ -66,6 +66,8 @@ pub struct InitOptions {
     pub cpu_pm: bool,
     /// The kernel version replayed (default: current).
     pub driver: DriverVersion,
+    /// The kernel's build configuration (default: the `Kconfig` defaults).
+    pub kernel: KernelConfig,
 }
 
 impl Default for InitOptions {
@@ -75,6 +77,7 @@ impl Default for InitOptions {
             window: None,
             cpu_pm: true,
             driver: DriverVersion::Current,
+            kernel: KernelConfig::default(),
         }
     }
 }
@@ -86,6 +89,7 @@ impl fmt::Debug for InitOptions {
             .field("window", &self.window.as_ref().map(|_| "<fn>"))
             .field("cpu_pm", &self.cpu_pm)
             .field("driver", &self.driver)
+            .field("kernel", &self.kernel)
             .finish()
     }
 }

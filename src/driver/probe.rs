@@ -39,7 +39,7 @@ pub struct Slots {
 /// A [`KernelOops`] if a probe traps (e.g. DBGSWENABLE low on CPU 0 with
 /// erratum 764319 on the OSLSR-free path never does; DBGDIDR is baseline).
 pub fn hw_breakpoint_slots(machine: &Machine) -> Result<Slots, KernelOops> {
-    let core = DriverCore::new(1, DriverVersion::Current);
+    let core = DriverCore::new(1, DriverVersion::Current, KernelConfig::default());
     let probe = machine.with_vcpu(0, |ctx| -> Result<Option<(u8, u8)>, KernelOops> {
         let midr = ctx.midr();
         let arch = if Midr::from_bits(midr).architecture() == CPUID_SCHEME {
@@ -118,7 +118,7 @@ pub(super) fn probe_hardware(
         return Ok(probe);
     }
     // Step 4.
-    let has_ossr = core_has_os_save_restore(machine, arch, ctx)?;
+    let has_ossr = core_has_os_save_restore(machine, arch, core.kernel.arm_errata_764319, ctx)?;
     let didr = ctx.mrc(0, 0, 0, 0)?;
     let hw_brps = Dbgdidr::from_bits(didr).brps() + 1;
     let didr = ctx.mrc(0, 0, 0, 0)?;
@@ -149,14 +149,19 @@ pub(super) fn get_debug_arch(core: &DriverCore, ctx: &mut VcpuCtx<'_>) -> Result
 }
 
 /// `core_has_os_save_restore`, with the erratum-764319 guard around the
-/// OSLSR read on v7 ECP14.
+/// OSLSR read on v7 ECP14 when the kernel is built with it.
 pub(super) fn core_has_os_save_restore(
     machine: &Machine,
     arch: u8,
+    arm_errata_764319: bool,
     ctx: &mut VcpuCtx<'_>,
 ) -> Result<bool, KernelOops> {
     match arch {
         arch::V7_1 => Ok(true),
+        // Without CONFIG_ARM_ERRATA_764319 the same read, unguarded.
+        arch::V7_ECP14 if !arm_errata_764319 => {
+            Ok(Dbgoslsr::from_bits(ctx.mrc(5, 1, 1, 4)?).oslm0())
+        }
         arch::V7_ECP14 => {
             let trapped = Arc::new(AtomicBool::new(false));
             let flag = Arc::clone(&trapped);

@@ -31,6 +31,7 @@ pub struct DriverCore {
     pub(super) reset_runs: Box<[AtomicU32]>,
     pub(super) max_monitor_arch: u8,
     pub(super) driver: DriverVersion,
+    pub(super) kernel: KernelConfig,
 }
 
 impl fmt::Debug for DriverCore {
@@ -46,7 +47,7 @@ impl fmt::Debug for DriverCore {
 }
 
 impl DriverCore {
-    pub(super) fn new(cpus: usize, driver: DriverVersion) -> DriverCore {
+    pub(super) fn new(cpus: usize, driver: DriverVersion, kernel: KernelConfig) -> DriverCore {
         DriverCore {
             debug_arch: AtomicU8::new(0),
             has_ossr: AtomicBool::new(false),
@@ -58,6 +59,7 @@ impl DriverCore {
             reset_runs: (0..cpus).map(|_| AtomicU32::new(0)).collect(),
             max_monitor_arch: driver.max_monitor_arch(),
             driver,
+            kernel,
         }
     }
 
