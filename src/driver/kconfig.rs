@@ -24,10 +24,12 @@ pub struct KernelConfig {
     pub arm_errata_764319: bool,
 }
 
+/// The accessor of one option's field.
+type Field = fn(&mut KernelConfig) -> &mut bool;
+
 /// One known option: its name as `KernelConfig`'s parser accepts it and
 /// its field.
-const OPTIONS: [(&str, fn(&mut KernelConfig) -> &mut bool); 1] =
-    [("arm_errata_764319", |c| &mut c.arm_errata_764319)];
+const OPTIONS: [(&str, Field); 1] = [("arm_errata_764319", |c| &mut c.arm_errata_764319)];
 
 /// A `--kernel-config` list the parser refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
