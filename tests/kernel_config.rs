@@ -35,7 +35,6 @@ fn with_the_erratum_the_probe_says_no_ossr_and_prsr_traps() {
     let opts = InitOptions {
         kernel: KernelConfig {
             arm_errata_764319: true,
-            ..KernelConfig::default()
         },
         ..InitOptions::default()
     };
