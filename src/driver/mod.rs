@@ -50,7 +50,9 @@ pub use crate::word::{mcr_word, mrc_word};
 pub use cpumask::CpuMask;
 pub use kconfig::{KernelConfig, KernelConfigError};
 pub use log::{Level, LogLine, Message};
-pub use options::{DriverVersion, InitOptions, InitResult, InitWindow, SetupOutcome, WindowFn};
+pub use options::{
+    AccessRegisters, DriverVersion, InitOptions, InitResult, InitWindow, SetupOutcome, WindowFn,
+};
 use probe::{get_max_wp_len, probe_hardware, Probe};
 pub use probe::{hw_breakpoint_slots, Slots};
 pub use reset::DriverCore;
@@ -136,7 +138,12 @@ impl HwBreakpoint {
     /// Scorpion, a per-CPU error, no hotplug slot, even an oops) is in
     /// [`HwBreakpoint::result`].
     pub fn init(machine: &Arc<Machine>, opts: InitOptions) -> HwBreakpoint {
-        let core = Arc::new(DriverCore::new(machine.cpus(), opts.driver, opts.kernel));
+        let core = Arc::new(DriverCore::new(
+            machine.cpus(),
+            opts.driver,
+            opts.kernel,
+            opts.rt,
+        ));
         let mut hw = HwBreakpoint {
             machine: Arc::clone(machine),
             core,

@@ -68,6 +68,20 @@ pub struct InitOptions {
     pub driver: DriverVersion,
     /// The kernel's build configuration (default: the `Kconfig` defaults).
     pub kernel: KernelConfig,
+    /// The general-purpose register the kernel's compiler chose at the
+    /// access sites whose word a trap line prints (docs/boards.md#rt-of-published-words).
+    pub rt: AccessRegisters,
+}
+
+/// Rt of the MRC/MCR words at the driver's access sites that boards'
+/// published trap lines show. The compiler picks these; the default r0 is
+/// the project's own choice, a board description carries its kernel's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+pub struct AccessRegisters {
+    /// `reset_ctrl_regs()`'s DBGVCR write (`MCR p14,0,Rt,c0,c7,0`).
+    pub vcr_write: u8,
+    /// `reset_ctrl_regs()`'s DBGPRSR read (`MRC p14,0,Rt,c1,c5,4`).
+    pub prsr_read: u8,
 }
 
 impl Default for InitOptions {
@@ -78,6 +92,7 @@ impl Default for InitOptions {
             cpu_pm: true,
             driver: DriverVersion::Current,
             kernel: KernelConfig::default(),
+            rt: AccessRegisters::default(),
         }
     }
 }
@@ -90,6 +105,7 @@ impl fmt::Debug for InitOptions {
             .field("cpu_pm", &self.cpu_pm)
             .field("driver", &self.driver)
             .field("kernel", &self.kernel)
+            .field("rt", &self.rt)
             .finish()
     }
 }

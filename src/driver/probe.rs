@@ -39,7 +39,12 @@ pub struct Slots {
 /// A [`KernelOops`] if a probe traps (e.g. DBGSWENABLE low on CPU 0 with
 /// erratum 764319 on the OSLSR-free path never does; DBGDIDR is baseline).
 pub fn hw_breakpoint_slots(machine: &Machine) -> Result<Slots, KernelOops> {
-    let core = DriverCore::new(1, DriverVersion::Current, KernelConfig::default());
+    let core = DriverCore::new(
+        1,
+        DriverVersion::Current,
+        KernelConfig::default(),
+        AccessRegisters::default(),
+    );
     let probe = machine.with_vcpu(0, |ctx| -> Result<Option<(u8, u8)>, KernelOops> {
         let midr = ctx.midr();
         let arch = if Midr::from_bits(midr).architecture() == CPUID_SCHEME {

@@ -32,6 +32,7 @@ pub struct DriverCore {
     pub(super) max_monitor_arch: u8,
     pub(super) driver: DriverVersion,
     pub(super) kernel: KernelConfig,
+    pub(super) rt: AccessRegisters,
 }
 
 impl fmt::Debug for DriverCore {
@@ -47,7 +48,12 @@ impl fmt::Debug for DriverCore {
 }
 
 impl DriverCore {
-    pub(super) fn new(cpus: usize, driver: DriverVersion, kernel: KernelConfig) -> DriverCore {
+    pub(super) fn new(
+        cpus: usize,
+        driver: DriverVersion,
+        kernel: KernelConfig,
+        rt: AccessRegisters,
+    ) -> DriverCore {
         DriverCore {
             debug_arch: AtomicU8::new(0),
             has_ossr: AtomicBool::new(false),
@@ -60,6 +66,7 @@ impl DriverCore {
             max_monitor_arch: driver.max_monitor_arch(),
             driver,
             kernel,
+            rt,
         }
     }
 
@@ -155,7 +162,7 @@ impl DriverCore {
                 return self.monitor_step(ctx);
             }
             arch::V7_ECP14 => {
-                let prsr = ctx.mrc(0, 1, 5, 4)?;
+                let prsr = ctx.mrc(self.rt.prsr_read, 1, 5, 4)?;
                 if !Dbgprsr::from_bits(prsr).pu() {
                     err = true;
                 }
@@ -182,7 +189,7 @@ impl DriverCore {
             ctx.mcr(0, 1, 0, 4, OS_UNLOCK_VALUE)?;
         }
         // Step D: vector catch off.
-        ctx.mcr(0, 0, 7, 0, 0)?;
+        ctx.mcr(self.rt.vcr_write, 0, 7, 0, 0)?;
         if self.err_mask.test(cpu) {
             self.emit(Message::VectorCatch(cpu as u32));
             return Ok(());
