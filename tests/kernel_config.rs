@@ -27,6 +27,8 @@ fn default_config_has_no_erratum_guard_so_the_oslsr_probe_oopses() {
     assert_eq!(oops.message, "Oops - undefined instruction");
     assert_eq!(oops.instr, 0xee11_5e91);
     assert!(!hw.result().enabled);
+    // What init had found before the oops is still reported.
+    assert_eq!((hw.result().debug_arch, hw.result().supported), (3, true));
 }
 
 #[test]

@@ -190,7 +190,18 @@ impl HwBreakpoint {
             probe_hardware(&core, &machine, ctx)
         });
         let probe = match probe {
-            Ok(p) => p?,
+            Ok(Ok(p)) => p,
+            Ok(Err(oops)) => {
+                // An oops in a probe after get_debug_arch() (the unguarded
+                // OSLSR read): report what init had found.
+                let arch = core.debug_arch();
+                self.result.cpuid_scheme =
+                    dbgregs::registers::Midr::from_bits(machine.model().midr()).architecture()
+                        == probe::CPUID_SCHEME;
+                self.result.debug_arch = arch;
+                self.result.supported = debug_arch_supported(arch);
+                return Err(oops);
+            }
             // CPU 0 always exists: a machine has at least one vCPU.
             Err(_) => return Ok(()),
         };

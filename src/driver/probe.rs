@@ -8,7 +8,7 @@ use super::*;
 
 /// MIDR.Architecture of a core using the CPUID identification scheme (the
 /// kernel's `get_debug_arch()` then reads DBGDIDR; otherwise it assumes v6).
-const CPUID_SCHEME: u8 = 0xF;
+pub(super) const CPUID_SCHEME: u8 = 0xF;
 
 /// The kernel's `read_cpuid_part()`: MIDR with revision, variant and
 /// architecture cleared (`ARM_CPU_PART_MASK`), so implementer and part
