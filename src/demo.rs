@@ -157,6 +157,7 @@ impl DemoReport {
                     HandlerAction::Warning(w) => write!(s, "; WARNING: {w}")?,
                     HandlerAction::Unclaimed => write!(s, "; unclaimed")?,
                     HandlerAction::NotDebugEntry => write!(s, "; not a debug entry")?,
+                    HandlerAction::CfiBreakpoint => write!(s, "; BKPT claimed (CFI handler)")?,
                 }
             }
             writeln!(s)?;

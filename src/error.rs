@@ -13,7 +13,9 @@
 
 use dbgregs::error::DbgRegsError;
 
+pub use crate::board::BoardError;
 pub use crate::driver::install::InstallError;
+pub use crate::driver::KernelConfigError;
 pub use crate::machine::MachineError;
 pub use crate::replay::ReplayError;
 
@@ -34,4 +36,10 @@ pub enum DbgemuError {
     /// Parsing or running a replay trace.
     #[error(transparent)]
     Replay(#[from] ReplayError),
+    /// A board name no board has, or a board that cannot boot.
+    #[error(transparent)]
+    Board(#[from] BoardError),
+    /// A kernel configuration list that does not parse.
+    #[error(transparent)]
+    KernelConfig(#[from] KernelConfigError),
 }

@@ -8,6 +8,8 @@
 //! * [`driver`]: the ARM Linux `hw_breakpoint` init and per-CPU reset flow;
 //! * [`install`]: the driver's breakpoint/watchpoint install path and
 //!   step-over; [`demo`] drives it for `dbgemu boot --demo`;
+//! * [`board`]: boards as data (core, CPUs, integration signals, kernel)
+//!   for `dbgemu boot --board`;
 //! * [`replay`]: trap traces for `dbgemu replay`; [`error`]: the error type.
 //!
 //! # Example
@@ -53,6 +55,8 @@ pub mod machine;
 
 pub mod driver;
 pub use driver::install;
+
+pub mod board;
 
 pub mod demo;
 pub mod replay;

@@ -10,6 +10,7 @@
 use std::io::Write;
 use std::time::Instant;
 
+use crate::board::Board;
 use crate::driver::{HwBreakpoint, InitOptions, InitResult};
 use crate::machine::{Executor, Fault, FaultKind, KernelOops, Machine, MachineConfig};
 use dbgregs::model::CoreModel;
@@ -20,15 +21,27 @@ use super::args::parse_cpu_list;
 
 use super::CliResult;
 
+/// The core preset without `--cpu` or `--board`.
+const DEFAULT_MODEL: &str = "cortex-a15";
+/// The CPU count without `--cpus` or `--board`.
+const DEFAULT_CPUS: usize = 4;
+
 /// Arguments of `dbgemu boot`.
 #[derive(Debug, clap::Args)]
 pub struct BootArgs {
-    /// Core model preset of every vCPU (`dbgemu models` lists them).
-    #[arg(long = "cpu", value_name = "MODEL", default_value = "cortex-a15")]
-    pub cpu: String,
-    /// Number of vCPUs.
-    #[arg(long, value_name = "N", default_value_t = 4)]
-    pub cpus: usize,
+    /// Core model preset of every vCPU (`dbgemu models` lists them;
+    /// default cortex-a15, or the board's core).
+    #[arg(long = "cpu", value_name = "MODEL")]
+    pub cpu: Option<String>,
+    /// Number of vCPUs (default 4, or the board's count).
+    #[arg(long, value_name = "N")]
+    pub cpus: Option<usize>,
+    /// Boot a board description (`dbgemu boards` lists them): its core,
+    /// CPU count, per-CPU signals (as faults), driver version, kernel
+    /// configuration and access registers. `--cpu`, `--cpus`, `--fault` and
+    /// `--kernel-config` override or add to it.
+    #[arg(long, value_name = "NAME")]
+    pub board: Option<String>,
     /// A fault on one CPU, `CPU:KIND` with KIND one of swenable-low,
     /// powered-down, double-lock, no-os-save-restore, spd-on-wfi,
     /// monitor-refused (repeatable).
@@ -54,6 +67,11 @@ pub struct BootArgs {
     /// a short synthetic program there and print the debug events.
     #[arg(long)]
     pub demo: bool,
+    /// The kernel's build configuration: comma-separated options, each
+    /// `NAME`, `NAME=y` or `NAME=n` (`CONFIG_` prefix optional), e.g.
+    /// `CONFIG_ARM_ERRATA_764319=y`. Default: the Kconfig defaults.
+    #[arg(long = "kernel-config", value_name = "LIST")]
+    pub kernel_config: Option<String>,
 }
 
 /// One CPU's row of the table.
@@ -212,13 +230,30 @@ fn print_table(out: &mut impl Write, rows: &[CpuReport]) -> std::io::Result<()> 
 
 /// Runs `dbgemu boot`.
 pub fn run(args: BootArgs) -> CliResult {
-    let model: CoreModel = *CoreModel::preset(&args.cpu).map_err(crate::DbgemuError::from)?;
+    let board = match &args.board {
+        Some(name) => Some(Board::find(name).map_err(crate::DbgemuError::from)?),
+        None => None,
+    };
+    let model: CoreModel = match (&args.cpu, board) {
+        (Some(cpu), _) => *CoreModel::preset(cpu).map_err(crate::DbgemuError::from)?,
+        (None, Some(b)) => b.model().map_err(crate::DbgemuError::from)?,
+        (None, None) => *CoreModel::preset(DEFAULT_MODEL).map_err(crate::DbgemuError::from)?,
+    };
+    let cpus = args.cpus.or(board.map(|b| b.cpus)).unwrap_or(DEFAULT_CPUS);
     let executor: Executor = args.executor.parse()?;
-    let faults = args
-        .faults
-        .iter()
-        .map(|s| s.parse::<Fault>())
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut faults = match board {
+        Some(b) => b
+            .machine_config()
+            .map_err(crate::DbgemuError::from)?
+            .faults
+            .into_iter()
+            .filter(|f| f.cpu < cpus)
+            .collect(),
+        None => Vec::new(),
+    };
+    for s in &args.faults {
+        faults.push(s.parse::<Fault>()?);
+    }
     let later = match &args.online_later {
         Some(list) => parse_cpu_list(list)?,
         None => Vec::new(),
@@ -227,16 +262,23 @@ pub fn run(args: BootArgs) -> CliResult {
         Some(list) => parse_cpu_list(list)?,
         None => Vec::new(),
     };
-    if let Some(&cpu) = pm_cpus.iter().find(|&&c| c >= args.cpus) {
-        return Err(super::error::CliError::NoSuchCpu {
-            cpu,
-            count: args.cpus,
-        }
-        .into());
+    if let Some(&cpu) = pm_cpus.iter().find(|&&c| c >= cpus) {
+        return Err(super::error::CliError::NoSuchCpu { cpu, count: cpus }.into());
     }
+    let base = match board {
+        Some(b) => b.init_options().map_err(crate::DbgemuError::from)?,
+        None => InitOptions::default(),
+    };
+    let init_options = InitOptions {
+        kernel: match &args.kernel_config {
+            Some(list) => list.parse().map_err(crate::DbgemuError::from)?,
+            None => base.kernel,
+        },
+        ..base
+    };
     let config = MachineConfig {
         model,
-        cpus: args.cpus,
+        cpus,
         faults: faults.clone(),
         offline: later.clone(),
         executor,
@@ -246,7 +288,7 @@ pub fn run(args: BootArgs) -> CliResult {
 
     eprintln!(
         "dbgemu: booting {} x {} (MIDR 0x{:08x}, DBGDIDR 0x{:08x}, debug {}), executor {}",
-        args.cpus,
+        cpus,
         model.name(),
         model.midr(),
         model.dbgdidr(),
@@ -257,7 +299,7 @@ pub fn run(args: BootArgs) -> CliResult {
     let machine = Machine::new(config)?;
     let t_machine = t0.elapsed();
     let t1 = Instant::now();
-    let hw = HwBreakpoint::init(&machine, InitOptions::default());
+    let hw = HwBreakpoint::init(&machine, init_options);
     let t_init = t1.elapsed();
     eprintln!(
         "dbgemu: machine built in {:.1?}, hw_breakpoint init took {:.1?}",

@@ -6,6 +6,7 @@
 //! replay) never imports it.
 
 pub mod args;
+pub mod boards;
 pub mod boot;
 pub mod decode;
 pub mod error;
@@ -33,6 +34,8 @@ enum Command {
     Boot(boot::BootArgs),
     /// List the core model presets.
     Models(models::ModelsArgs),
+    /// List the board descriptions and the published boot logs they follow.
+    Boards(boards::BoardsArgs),
     /// Decode instruction words as CP14 accesses.
     Decode(decode::DecodeArgs),
     /// Replay a trap trace against a fresh CPU of a model.
@@ -46,6 +49,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Boot(args) => boot::run(args),
         Command::Models(args) => models::run(args),
+        Command::Boards(args) => boards::run(args),
         Command::Decode(args) => decode::run(args),
         Command::Replay(args) => replay::run(args),
     };

@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use super::{HOTPLUG_STATE_NAME, LOG_TARGET};
+use super::LOG_TARGET;
 
 /// Severity of a log line (the kernel's printk level).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -24,7 +24,7 @@ pub struct LogLine {
     /// Severity.
     pub level: Level,
     /// The prefix: `hw-breakpoint` for the driver's `pr_*` lines, `WARNING`
-    /// for the init splat.
+    /// for the init splat's WARNING line, empty for its framing lines.
     pub prefix: &'static str,
     /// The text after the prefix.
     pub text: String,
@@ -32,7 +32,11 @@ pub struct LogLine {
 
 impl fmt::Display for LogLine {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.prefix, self.text)
+        if self.prefix.is_empty() {
+            f.write_str(&self.text)
+        } else {
+            write!(f, "{}: {}", self.prefix, self.text)
+        }
     }
 }
 
@@ -71,8 +75,29 @@ pub enum Message {
     },
     /// Init success: the watchpoint length probe.
     MaxWatchpoint(u8),
-    /// `cpuhp_setup_state_cpuslocked` returned an error: the WARNING splat.
-    SetupFailed(String),
+    /// `arch_install_hw_breakpoint()` / `arch_uninstall_hw_breakpoint()`
+    /// found no slot (`pr_warn`, every time; then `-EBUSY`).
+    NoSlot,
+    /// First line of a WARN splat (the BUG/WARN trap path's
+    /// `------------[ cut here ]------------`).
+    CutHere,
+    /// The `WARN_ON(ret < 0)` of `arch_hw_breakpoint_init()` when
+    /// `cpuhp_setup_state_cpuslocked()` failed: `kernel/panic.c` `__warn()`'s
+    /// `WARNING: CPU: %d PID: %d at %pS` line. The no-file form
+    /// (`CONFIG_DEBUG_BUGVERBOSE=n`) is rendered, and `%pS` without its
+    /// `+offset/size` suffix: both depend on the kernel build, which the
+    /// emulator cannot know (docs/fidelity-decisions.md#j5-warn-splat).
+    WarnOn {
+        /// The CPU that ran the check (the init CPU).
+        cpu: u32,
+        /// The task's PID (1: init runs initcalls).
+        pid: u32,
+        /// The calling function.
+        function: &'static str,
+    },
+    /// Last line of a WARN splat (`---[ end trace %016llx ]---`; the
+    /// trace id is 0 on the first splat of a boot).
+    EndTrace,
 }
 
 /// The call sites whose message is printed once per boot.
@@ -111,7 +136,8 @@ impl Message {
 
     pub(super) fn prefix(&self) -> &'static str {
         match self {
-            Message::SetupFailed(_) => "WARNING",
+            Message::WarnOn { .. } => "WARNING",
+            Message::CutHere | Message::EndTrace => "",
             _ => LOG_TARGET,
         }
     }
@@ -147,10 +173,12 @@ impl fmt::Display for Message {
                 if *reserved { "(+1 reserved) " } else { "" }
             ),
             Message::MaxWatchpoint(n) => write!(f, "maximum watchpoint size is {n} bytes."),
-            Message::SetupFailed(e) => write!(
-                f,
-                "arch_hw_breakpoint_init: cpuhp_setup_state_cpuslocked(AP_ONLINE_DYN, \"{HOTPLUG_STATE_NAME}\") failed: {e}"
-            ),
+            Message::NoSlot => f.write_str("Can't find any breakpoint slot"),
+            Message::CutHere => f.write_str("------------[ cut here ]------------"),
+            Message::WarnOn { cpu, pid, function } => {
+                write!(f, "CPU: {cpu} PID: {pid} at {function}")
+            }
+            Message::EndTrace => f.write_str("---[ end trace 0000000000000000 ]---"),
         }
     }
 }

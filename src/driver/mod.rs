@@ -26,6 +26,7 @@
 
 mod cpumask;
 pub mod install;
+mod kconfig;
 mod log;
 mod options;
 mod probe;
@@ -47,8 +48,11 @@ use crate::oops::KernelOops;
 pub use crate::word::{mcr_word, mrc_word};
 
 pub use cpumask::CpuMask;
+pub use kconfig::{KernelConfig, KernelConfigError};
 pub use log::{Level, LogLine, Message};
-pub use options::{DriverVersion, InitOptions, InitResult, InitWindow, SetupOutcome, WindowFn};
+pub use options::{
+    AccessRegisters, DriverVersion, InitOptions, InitResult, InitWindow, SetupOutcome, WindowFn,
+};
 use probe::{get_max_wp_len, probe_hardware, Probe};
 pub use probe::{hw_breakpoint_slots, Slots};
 pub use reset::DriverCore;
@@ -134,7 +138,12 @@ impl HwBreakpoint {
     /// Scorpion, a per-CPU error, no hotplug slot, even an oops) is in
     /// [`HwBreakpoint::result`].
     pub fn init(machine: &Arc<Machine>, opts: InitOptions) -> HwBreakpoint {
-        let core = Arc::new(DriverCore::new(machine.cpus(), opts.driver));
+        let core = Arc::new(DriverCore::new(
+            machine.cpus(),
+            opts.driver,
+            opts.kernel,
+            opts.rt,
+        ));
         let mut hw = HwBreakpoint {
             machine: Arc::clone(machine),
             core,
@@ -181,7 +190,18 @@ impl HwBreakpoint {
             probe_hardware(&core, &machine, ctx)
         });
         let probe = match probe {
-            Ok(p) => p?,
+            Ok(Ok(p)) => p,
+            Ok(Err(oops)) => {
+                // An oops in a probe after get_debug_arch() (the unguarded
+                // OSLSR read): report what init had found.
+                let arch = core.debug_arch();
+                self.result.cpuid_scheme =
+                    dbgregs::registers::Midr::from_bits(machine.model().midr()).architecture()
+                        == probe::CPUID_SCHEME;
+                self.result.debug_arch = arch;
+                self.result.supported = debug_arch_supported(arch);
+                return Err(oops);
+            }
             // CPU 0 always exists: a machine has at least one vCPU.
             Err(_) => return Ok(()),
         };
@@ -209,7 +229,7 @@ impl HwBreakpoint {
                     self.result.setup = SetupOutcome::Failed {
                         error: e.to_string(),
                     };
-                    core.emit(Message::SetupFailed(e.to_string()));
+                    core.warn_on(init_cpu);
                     return Ok(());
                 }
             }
@@ -268,7 +288,7 @@ impl HwBreakpoint {
                 self.result.setup = SetupOutcome::Failed {
                     error: e.to_string(),
                 };
-                core.emit(Message::SetupFailed(e.to_string()));
+                core.warn_on(init_cpu);
             }
         }
         if ret.is_err() || !core.err_mask.is_empty() {

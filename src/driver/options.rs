@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use super::LogLine;
+use super::{KernelConfig, LogLine};
 use crate::debug_arch as arch;
 use crate::oops::KernelOops;
 
@@ -66,6 +66,22 @@ pub struct InitOptions {
     pub cpu_pm: bool,
     /// The kernel version replayed (default: current).
     pub driver: DriverVersion,
+    /// The kernel's build configuration (default: the `Kconfig` defaults).
+    pub kernel: KernelConfig,
+    /// The general-purpose register the kernel's compiler chose at the
+    /// access sites whose word a trap line prints (docs/boards.md#rt-of-published-words).
+    pub rt: AccessRegisters,
+}
+
+/// Rt of the MRC/MCR words at the driver's access sites that boards'
+/// published trap lines show. The compiler picks these; the default r0 is
+/// the project's own choice, a board description carries its kernel's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+pub struct AccessRegisters {
+    /// `reset_ctrl_regs()`'s DBGVCR write (`MCR p14,0,Rt,c0,c7,0`).
+    pub vcr_write: u8,
+    /// `reset_ctrl_regs()`'s DBGPRSR read (`MRC p14,0,Rt,c1,c5,4`).
+    pub prsr_read: u8,
 }
 
 impl Default for InitOptions {
@@ -75,6 +91,8 @@ impl Default for InitOptions {
             window: None,
             cpu_pm: true,
             driver: DriverVersion::Current,
+            kernel: KernelConfig::default(),
+            rt: AccessRegisters::default(),
         }
     }
 }
@@ -86,6 +104,8 @@ impl fmt::Debug for InitOptions {
             .field("window", &self.window.as_ref().map(|_| "<fn>"))
             .field("cpu_pm", &self.cpu_pm)
             .field("driver", &self.driver)
+            .field("kernel", &self.kernel)
+            .field("rt", &self.rt)
             .finish()
     }
 }

@@ -8,7 +8,7 @@ use super::*;
 
 /// MIDR.Architecture of a core using the CPUID identification scheme (the
 /// kernel's `get_debug_arch()` then reads DBGDIDR; otherwise it assumes v6).
-const CPUID_SCHEME: u8 = 0xF;
+pub(super) const CPUID_SCHEME: u8 = 0xF;
 
 /// The kernel's `read_cpuid_part()`: MIDR with revision, variant and
 /// architecture cleared (`ARM_CPU_PART_MASK`), so implementer and part
@@ -39,7 +39,12 @@ pub struct Slots {
 /// A [`KernelOops`] if a probe traps (e.g. DBGSWENABLE low on CPU 0 with
 /// erratum 764319 on the OSLSR-free path never does; DBGDIDR is baseline).
 pub fn hw_breakpoint_slots(machine: &Machine) -> Result<Slots, KernelOops> {
-    let core = DriverCore::new(1, DriverVersion::Current);
+    let core = DriverCore::new(
+        1,
+        DriverVersion::Current,
+        KernelConfig::default(),
+        AccessRegisters::default(),
+    );
     let probe = machine.with_vcpu(0, |ctx| -> Result<Option<(u8, u8)>, KernelOops> {
         let midr = ctx.midr();
         let arch = if Midr::from_bits(midr).architecture() == CPUID_SCHEME {
@@ -98,12 +103,7 @@ pub(super) fn probe_hardware(
     let midr = ctx.midr();
     let cpuid_scheme = Midr::from_bits(midr).architecture() == CPUID_SCHEME;
     // Step 1: get_debug_arch.
-    let arch = if cpuid_scheme {
-        Dbgdidr::from_bits(ctx.mrc(0, 0, 0, 0)?).version()
-    } else {
-        core.emit(Message::CpuidNotSupported);
-        arch::V6
-    };
+    let arch = get_debug_arch(core, ctx)?;
     core.debug_arch.store(arch, Ordering::Relaxed);
     let mut probe = Probe {
         cpuid_scheme,
@@ -123,7 +123,7 @@ pub(super) fn probe_hardware(
         return Ok(probe);
     }
     // Step 4.
-    let has_ossr = core_has_os_save_restore(machine, arch, ctx)?;
+    let has_ossr = core_has_os_save_restore(machine, arch, core.kernel.arm_errata_764319, ctx)?;
     let didr = ctx.mrc(0, 0, 0, 0)?;
     let hw_brps = Dbgdidr::from_bits(didr).brps() + 1;
     let didr = ctx.mrc(0, 0, 0, 0)?;
@@ -140,15 +140,33 @@ pub(super) fn probe_hardware(
     Ok(probe)
 }
 
+/// The kernel's `get_debug_arch()` on the CPU of `ctx`: MIDR (CP15, not
+/// trapped), then for a CPUID-scheme core a DBGDIDR read through the trap
+/// path; otherwise the once-only "CPUID feature registers not supported"
+/// warning and v6, with no CP14 access (docs/kernel-flow.md, `probes`).
+pub(super) fn get_debug_arch(core: &DriverCore, ctx: &mut VcpuCtx<'_>) -> Result<u8, KernelOops> {
+    if Midr::from_bits(ctx.midr()).architecture() == CPUID_SCHEME {
+        Ok(Dbgdidr::from_bits(ctx.mrc(0, 0, 0, 0)?).version())
+    } else {
+        core.emit(Message::CpuidNotSupported);
+        Ok(arch::V6)
+    }
+}
+
 /// `core_has_os_save_restore`, with the erratum-764319 guard around the
-/// OSLSR read on v7 ECP14.
+/// OSLSR read on v7 ECP14 when the kernel is built with it.
 pub(super) fn core_has_os_save_restore(
     machine: &Machine,
     arch: u8,
+    arm_errata_764319: bool,
     ctx: &mut VcpuCtx<'_>,
 ) -> Result<bool, KernelOops> {
     match arch {
         arch::V7_1 => Ok(true),
+        // Without CONFIG_ARM_ERRATA_764319 the same read, unguarded.
+        arch::V7_ECP14 if !arm_errata_764319 => {
+            Ok(Dbgoslsr::from_bits(ctx.mrc(5, 1, 1, 4)?).oslm0())
+        }
         arch::V7_ECP14 => {
             let trapped = Arc::new(AtomicBool::new(false));
             let flag = Arc::clone(&trapped);

@@ -30,6 +30,9 @@ pub struct DriverCore {
     pub(super) log: Mutex<Vec<LogLine>>,
     pub(super) reset_runs: Box<[AtomicU32]>,
     pub(super) max_monitor_arch: u8,
+    pub(super) driver: DriverVersion,
+    pub(super) kernel: KernelConfig,
+    pub(super) rt: AccessRegisters,
 }
 
 impl fmt::Debug for DriverCore {
@@ -45,7 +48,12 @@ impl fmt::Debug for DriverCore {
 }
 
 impl DriverCore {
-    pub(super) fn new(cpus: usize, driver: DriverVersion) -> DriverCore {
+    pub(super) fn new(
+        cpus: usize,
+        driver: DriverVersion,
+        kernel: KernelConfig,
+        rt: AccessRegisters,
+    ) -> DriverCore {
         DriverCore {
             debug_arch: AtomicU8::new(0),
             has_ossr: AtomicBool::new(false),
@@ -56,12 +64,20 @@ impl DriverCore {
             log: Mutex::new(Vec::new()),
             reset_runs: (0..cpus).map(|_| AtomicU32::new(0)).collect(),
             max_monitor_arch: driver.max_monitor_arch(),
+            driver,
+            kernel,
+            rt,
         }
     }
 
     /// The debug architecture init settled on.
     pub fn debug_arch(&self) -> u8 {
         self.debug_arch.load(Ordering::Relaxed)
+    }
+
+    /// The driver version this instance follows.
+    pub fn driver(&self) -> DriverVersion {
+        self.driver
     }
 
     /// `core_num_brps`.
@@ -115,6 +131,18 @@ impl DriverCore {
             .push(line);
     }
 
+    /// The `WARN_ON()` splat of `arch_hw_breakpoint_init()` on `cpu`
+    /// (PID 1), three lines.
+    pub(super) fn warn_on(&self, cpu: usize) {
+        self.emit(Message::CutHere);
+        self.emit(Message::WarnOn {
+            cpu: cpu as u32,
+            pid: 1,
+            function: "arch_hw_breakpoint_init",
+        });
+        self.emit(Message::EndTrace);
+    }
+
     /// `reset_ctrl_regs(cpu)` on the vCPU of `ctx` (`arch/arm/kernel/hw_breakpoint.c`;
     /// docs/kernel-flow.md, `reset`), through the trap path. Problems go to the error mask and the
     /// log; an `Err` is an unhandled undefined instruction (kernel oops),
@@ -134,7 +162,7 @@ impl DriverCore {
                 return self.monitor_step(ctx);
             }
             arch::V7_ECP14 => {
-                let prsr = ctx.mrc(0, 1, 5, 4)?;
+                let prsr = ctx.mrc(self.rt.prsr_read, 1, 5, 4)?;
                 if !Dbgprsr::from_bits(prsr).pu() {
                     err = true;
                 }
@@ -161,7 +189,7 @@ impl DriverCore {
             ctx.mcr(0, 1, 0, 4, OS_UNLOCK_VALUE)?;
         }
         // Step D: vector catch off.
-        ctx.mcr(0, 0, 7, 0, 0)?;
+        ctx.mcr(self.rt.vcr_write, 0, 7, 0, 0)?;
         if self.err_mask.test(cpu) {
             self.emit(Message::VectorCatch(cpu as u32));
             return Ok(());
@@ -202,7 +230,10 @@ impl DriverCore {
         if dscr & DSCR_MDBGEN != 0 {
             return Ok(MonitorMode::Enabled);
         }
-        match self.debug_arch() {
+        // `switch (get_debug_arch())`: the kernel re-reads DBGDIDR on this
+        // CPU here rather than using the cached `debug_arch`
+        // (`enable_monitor_mode()`; docs/kernel-flow.md, `monitor-mode`).
+        match super::probe::get_debug_arch(self, ctx)? {
             arch::V6 | arch::V6_1 => ctx.mcr(0, 0, 1, 0, dscr | DSCR_MDBGEN)?,
             a @ (arch::V7_ECP14 | arch::V7_1 | arch::V8 | arch::V8_1 | arch::V8_2 | arch::V8_4)
                 if a <= self.max_monitor_arch =>

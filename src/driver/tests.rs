@@ -77,7 +77,12 @@ fn message_wording() {
 
 #[test]
 fn once_messages_print_once_per_site() {
-    let core = DriverCore::new(4, DriverVersion::Current);
+    let core = DriverCore::new(
+        4,
+        DriverVersion::Current,
+        KernelConfig::default(),
+        AccessRegisters::default(),
+    );
     core.emit(Message::PoweredDown(1));
     core.emit(Message::PoweredDown(3));
     core.emit(Message::VectorCatch(3));

@@ -2,10 +2,11 @@
 //! `breakpoint_handler()` and `watchpoint_handler()` of
 //! `arch/arm/kernel/hw_breakpoint.c`, fed by the vCPU's debug hardware.
 
-use dbgregs::matching::{moe, DataAccess, DebugEvent, EventKind, InstructionFetch};
+use dbgregs::matching::{moe, DataAccess, DebugEvent, EventKind, InstructionFetch, Mode};
 use dbgregs::registers::Dbgdscr;
 
 use super::*;
+use crate::driver::DriverVersion;
 
 impl HwBreakpoints {
     /// The vCPU `cpu` commits the instruction `fetch` for execution: the
@@ -53,6 +54,49 @@ impl HwBreakpoints {
         }
     }
 
+    /// The vCPU `cpu` executes a BKPT instruction at `pc` with monitor
+    /// debug-mode enabled: a BKPT debug event, DBGDSCR.MOE = 0b0011 (DDI
+    /// 0406C.d C3.3 "BKPT instruction debug events"), then the kernel's
+    /// debug exception entry.
+    ///
+    /// # Errors
+    /// [`MachineError::NoSuchCpu`] (as [`InstallError::Machine`]).
+    pub fn bkpt(&mut self, cpu: usize, pc: u32) -> Result<DebugException, InstallError> {
+        let event = DebugEvent {
+            kind: EventKind::Breakpoint,
+            units: 0,
+            moe: moe::BKPT,
+            synchronous: true,
+            wfar: None,
+            dfar: None,
+            wnr: false,
+            cm: false,
+        };
+        self.machine
+            .with_vcpu_mut(cpu, |v| v.debug_mut().1.record_event(&event))?;
+        self.handle(cpu, &event, pc, None)
+    }
+
+    /// The kernel's debug exception entry for an `event` the caller's own
+    /// debug hardware model recorded on `cpu` (DBGDSCR.MOE already set;
+    /// for watchpoints `access` is the access and `event.dfar` the DFAR
+    /// injected with the abort). [`HwBreakpoints::fetch`] and
+    /// [`HwBreakpoints::data_access`] are this with the vCPU's own matching.
+    ///
+    /// # Errors
+    /// As [`HwBreakpoints::fetch`].
+    pub fn handle_event(
+        &mut self,
+        cpu: usize,
+        event: &DebugEvent,
+        pc: u32,
+        access: Option<&DataAccess>,
+    ) -> Result<DebugException, InstallError> {
+        self.machine
+            .with_vcpu_mut(cpu, |v| v.debug_mut().1.record_event(event))?;
+        self.handle(cpu, event, pc, access)
+    }
+
     /// The kernel's debug exception entry: DBGDSCRint, dispatch on MOE.
     pub(super) fn handle(
         &mut self,
@@ -61,15 +105,10 @@ impl HwBreakpoints {
         pc: u32,
         access: Option<&DataAccess>,
     ) -> Result<DebugException, InstallError> {
+        // `hw_breakpoint_pending()` reads DBGDSCRint only; no path reads
+        // DBGWFAR (docs/fidelity-decisions.md#d5-no-wfar-read).
         let dscr = self.mrc(cpu, 0, 1, 0)?;
         let moe_read = Dbgdscr::from_bits(dscr).moe();
-        let arch_code = self.core.debug_arch();
-        let wfar = match event.wfar {
-            Some(_) if matches!(arch_code, arch::V6_1 | arch::V7_ECP14) => {
-                Some(self.mrc(cpu, 0, 6, 0)?)
-            }
-            w => w,
-        };
         let mut actions = Vec::new();
         match moe_read {
             moe::BREAKPOINT => self.breakpoint_handler(cpu, pc, &mut actions)?,
@@ -84,14 +123,19 @@ impl HwBreakpoints {
                     self.watchpoint_handler(cpu, event, access, &mut actions)?;
                 }
             }
+            moe::BKPT if self.core.driver() == DriverVersion::Current => {
+                actions.push(HandlerAction::CfiBreakpoint)
+            }
             _ => actions.push(HandlerAction::NotDebugEntry),
         }
         if !actions.iter().any(|a| {
             matches!(
                 a,
                 HandlerAction::Fired { .. }
+                    | HandlerAction::StepStarted { .. }
                     | HandlerAction::StepFinished { .. }
                     | HandlerAction::NotDebugEntry
+                    | HandlerAction::CfiBreakpoint
             )
         }) {
             actions.push(HandlerAction::Unclaimed);
@@ -105,7 +149,7 @@ impl HwBreakpoints {
             pc,
             moe: moe_read,
             synchronous: event.synchronous,
-            wfar,
+            wfar: event.wfar,
             dfar: event.dfar,
             units: event.units,
             actions,
@@ -167,7 +211,12 @@ impl HwBreakpoints {
         Ok(())
     }
 
-    /// `watchpoint_handler`.
+    /// `watchpoint_handler`: every WRP at distance 0 fires with its own
+    /// step-over; only when none is exact does the first closest one fire
+    /// (docs/fidelity-decisions.md#d2-overlapping-watchpoints). The current
+    /// driver's `watchpoint_fault_on_uaccess()`: an exact hit on a
+    /// user-only watchpoint by kernel-mode code (a uaccess routine's
+    /// LDRT/STRT) only steps, no event (#d3-uaccess).
     pub(super) fn watchpoint_handler(
         &mut self,
         cpu: usize,
@@ -176,13 +225,17 @@ impl HwBreakpoints {
         actions: &mut Vec<HandlerAction>,
     ) -> Result<(), InstallError> {
         let arch_code = self.core.debug_arch();
-        let mut hits: Vec<(u8, BpHandle, u32)> = Vec::new();
+        // (slot, handle, trigger, silent step)
+        let mut hits: Vec<(u8, BpHandle, u32, bool)> = Vec::new();
+        let uaccess_check =
+            self.core.driver() == DriverVersion::Current && !matches!(access.mode, Mode::User);
         if arch_code < arch::V7_1 {
             // One WRP: the hit is unambiguous, the trigger is the
             // watchpoint's own requested address (DFAR is UNKNOWN).
             if let Some(&(i, handle)) = self.handles_on(cpu, true).first() {
                 let bp = self.installed(handle)?.bp;
-                hits.push((i, handle, bp.request.address));
+                let silent = uaccess_check && bp.ctrl.privilege == PRIV_USER;
+                hits.push((i, handle, bp.request.address, silent));
             }
         } else if let Some(addr) = event.dfar {
             let mut closest: Option<(u32, u8, BpHandle)> = None;
@@ -199,16 +252,28 @@ impl HwBreakpoints {
                     }
                 }
                 let dist = distance(addr, val, ctrl.len);
+                // Strict `<`: the kernel keeps the first minimum.
                 if closest.is_none_or(|(d, _, _)| dist < d) {
                     closest = Some((dist, i, handle));
                 }
+                if dist == 0 {
+                    let silent = uaccess_check && ctrl.privilege == PRIV_USER;
+                    hits.push((i, handle, addr, silent));
+                }
             }
-            if let Some((_, i, handle)) = closest {
-                hits.push((i, handle, addr));
+            if hits.is_empty() {
+                // The closest-match fallback has no uaccess check.
+                if let Some((_, i, handle)) = closest {
+                    hits.push((i, handle, addr, false));
+                }
             }
         }
-        for (slot, handle, trigger) in hits {
+        for (slot, handle, trigger, silent) in hits {
             self.with_bp(handle, |bp| bp.trigger = trigger);
+            if silent {
+                actions.push(self.enable_single_step(handle, access.instruction_address)?);
+                continue;
+            }
             tracing::debug!(target: "hw-breakpoint", "watchpoint fired: address = {trigger:#x}");
             actions.push(HandlerAction::Fired {
                 handle,

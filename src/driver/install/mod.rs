@@ -113,6 +113,12 @@ pub enum HandlerAction {
     /// MOE names no breakpoint or watchpoint entry: left to the generic
     /// fault path.
     NotDebugEntry,
+    /// MOE 3 (BKPT instruction) claimed as `ARM_ENTRY_CFI_BREAKPOINT` by
+    /// the current driver's `hw_breakpoint_pending()`:
+    /// `hw_breakpoint_cfi_handler()`, empty without `CONFIG_CFI_CLANG`, no
+    /// event (docs/fidelity-decisions.md#d6-moe-3). The v4.10 driver
+    /// leaves MOE 3 to the generic fault path ([`HandlerAction::NotDebugEntry`]).
+    CfiBreakpoint,
 }
 
 /// One debug exception on a vCPU and how the kernel handled it.
@@ -129,8 +135,10 @@ pub struct DebugException {
     pub moe: u8,
     /// Taken before the instruction completed.
     pub synchronous: bool,
-    /// DBGWFAR after the event (v6–v7.0 watchpoints): read through CP14
-    /// where the core has it there, else as the event set it.
+    /// DBGWFAR as the debug hardware set it (v6–v7.0 watchpoints). The
+    /// kernel never reads it (`hw_breakpoint_pending()` reads only
+    /// DBGDSCRint; below v7.1 the trigger is the watchpoint's own address),
+    /// so this is the event's value, not a guest access.
     pub wfar: Option<u32>,
     /// DFAR the VMM injects with the Data Abort (v7.1+ watchpoints).
     pub dfar: Option<u32>,

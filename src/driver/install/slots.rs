@@ -4,6 +4,7 @@
 //! `disable_single_step()`).
 
 use super::*;
+use crate::driver::Message;
 
 impl HwBreakpoints {
     /// The install path of `driver`, initialised on `machine`: the slot
@@ -125,6 +126,7 @@ impl HwBreakpoints {
             .iter()
             .position(Option::is_none)
         else {
+            self.core.emit(Message::NoSlot);
             return Err(InstallError::BpNoSlot { cpu, kind, count });
         };
         arr[i] = Some(handle);
@@ -171,6 +173,7 @@ impl HwBreakpoints {
             } else {
                 self.core.core_num_brps()
             };
+            self.core.emit(Message::NoSlot);
             return Err(InstallError::BpNoSlot {
                 cpu,
                 kind: bp.request.bp_type.unit(),
