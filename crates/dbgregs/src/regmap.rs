@@ -38,6 +38,12 @@ pub(crate) struct Classes {
     /// A v7 "other debug" register, which the v7.0 OS Lock and sticky
     /// power-down make UNDEFINED (DDI 0406C.d Table C6-12).
     pub other_debug: bool,
+    /// Reachable by a privileged v6/v6.1 access whatever DBGDSCR\[15:14\]
+    /// selects (DBGDIDR, DBGDSCR, the DTR); every other register UNDEFs
+    /// outside Monitor debug-mode: ARM1136JF-S TRM (ARM DDI 0211K) §13.5.1
+    /// Table 13-29, ARM1176JZF-S TRM (ARM DDI 0301H) §13.5.1 Table 13-20
+    /// (docs/fidelity-decisions.md, D1).
+    pub v6_lockout_exempt: bool,
 }
 
 /// One row of the register table.
@@ -82,7 +88,8 @@ macro_rules! is_indexed {
 
 /// The register table: each CP14 debug register declared once, in kind
 /// order, with its name, coordinates, map direction and rule classes
-/// (`pl0`, `swx` = DBGSWENABLE-exempt, `other` = v7 other-debug). The
+/// (`pl0`, `swx` = DBGSWENABLE-exempt, `other` = v7 other-debug, `v6x` =
+/// exempt from the v6 lockout outside Monitor debug-mode). The
 /// `DebugRegister` enum, [`DebugRegister::kind`], the names, the coordinate
 /// lookup and the per-kind rule tables are generated from it.
 macro_rules! register_table {
@@ -110,7 +117,12 @@ macro_rules! register_table {
                 indexed: is_indexed!($($index)?),
                 classes: {
                     #[allow(unused_mut)]
-                    let mut c = Classes { pl0: false, swenable_exempt: false, other_debug: false };
+                    let mut c = Classes {
+                        pl0: false,
+                        swenable_exempt: false,
+                        other_debug: false,
+                        v6_lockout_exempt: false,
+                    };
                     $( register_table!(@class c $class); )*
                     c
                 },
@@ -133,15 +145,16 @@ macro_rules! register_table {
     (@class $c:ident pl0) => { $c.pl0 = true; $c.swenable_exempt = true; };
     (@class $c:ident swx) => { $c.swenable_exempt = true; };
     (@class $c:ident other) => { $c.other_debug = true; };
+    (@class $c:ident v6x) => { $c.v6_lockout_exempt = true; };
 }
 
 register_table! {
-    Dbgdidr = "DBGDIDR", Some((0, 0, 0)), Both, [pl0];
-    DbgdscrInt = "DBGDSCRint", Some((0, 1, 0)), Both, [pl0];
+    Dbgdidr = "DBGDIDR", Some((0, 0, 0)), Both, [pl0, v6x];
+    DbgdscrInt = "DBGDSCRint", Some((0, 1, 0)), Both, [pl0, v6x];
     /// DBGDTRRXint: `MRC p14,0,Rt,c0,c5,0` and `STC p14,c5,...`.
-    DbgdtrrxInt = "DBGDTRRXint", Some((0, 5, 0)), Read, [pl0];
+    DbgdtrrxInt = "DBGDTRRXint", Some((0, 5, 0)), Read, [pl0, v6x];
     /// DBGDTRTXint: `MCR p14,0,Rt,c0,c5,0` and `LDC p14,c5,...`.
-    DbgdtrtxInt = "DBGDTRTXint", Some((0, 5, 0)), Write, [pl0];
+    DbgdtrtxInt = "DBGDTRTXint", Some((0, 5, 0)), Write, [pl0, v6x];
     Dbgdccint = "DBGDCCINT", Some((0, 2, 0)), Both, [];
     Dbgwfar = "DBGWFAR", Some((0, 6, 0)), Both, [other];
     Dbgvcr = "DBGVCR", Some((0, 7, 0)), Both, [other];

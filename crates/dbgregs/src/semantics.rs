@@ -9,6 +9,10 @@
 //!    write-only one) → [`UndefReason::WrongDirection`];
 //! 2. PL0 access to a register that is not PL0-accessible → [`UndefReason::Privilege`];
 //! 3. PL0 access with DBGDSCR.UDCCdis = 1 → [`UndefReason::UserAccessDisabled`];
+//!    v6/v6.1 privileged access to a register other than DBGDIDR, DBGDSCR
+//!    and the DTR while Monitor debug-mode is not selected →
+//!    [`UndefReason::MonitorModeNotSelected`] (ARM DDI 0211K / DDI 0301H
+//!    §13.5.1);
 //! 4. (EL2/EL3 traps: not modelled here; a VMM applies its own before
 //!    calling in);
 //! 5. DBGSWENABLE low → [`UndefReason::SoftwareDebugDisabled`];
@@ -111,6 +115,12 @@ pub enum UndefReason {
     Privilege,
     /// A PL0 access to a PL0-capable register while DBGDSCR.UDCCdis = 1.
     UserAccessDisabled,
+    /// v6/v6.1: a privileged access to a register other than DBGDIDR,
+    /// DBGDSCR and the DTR while DBGDSCR\[15:14\] is not `0b10` (Monitor
+    /// debug-mode not selected): ARM1136JF-S TRM (ARM DDI 0211K) and
+    /// ARM1176JZF-S TRM (ARM DDI 0301H) §13.5.1 "Executing CP14 debug
+    /// instructions".
+    MonitorModeNotSelected,
     /// v7.0: the OS Lock is set and the register is an "other debug"
     /// register.
     OsLock,
@@ -145,6 +155,7 @@ pub enum AccessOutcome {
 pub const OSLAR_KEY: u32 = 0xC5AC_CE55;
 
 const DSCR_MDBGEN: u32 = Dbgdscr::MDBGEN;
+const DSCR_HDBGEN: u32 = Dbgdscr::HDBGEN;
 const DSCR_UDCCDIS: u32 = Dbgdscr::UDCCDIS;
 const DSCR_RXFULL: u32 = Dbgdscr::RXFULL;
 const DSCR_TXFULL: u32 = Dbgdscr::TXFULL;
@@ -364,6 +375,14 @@ pub fn check_access(
         if state.dscr & DSCR_UDCCDIS != 0 {
             return Err(UndefReason::UserAccessDisabled);
         }
+    } else if model.version().is_v6()
+        && !rules.v6_lockout_exempt
+        && state.dscr & (DSCR_MDBGEN | DSCR_HDBGEN) != DSCR_MDBGEN
+    {
+        // v6/v6.1 lockout: ARM DDI 0211K / DDI 0301H §13.5.1. v7 has no
+        // such rule (DDI 0406B Table C6-12; Linux's reset_ctrl_regs()
+        // writes the pairs before enable_monitor_mode()).
+        return Err(UndefReason::MonitorModeNotSelected);
     }
     if state.flags & flag::SWENABLE == 0 {
         let erratum = model.quirks().erratum_764319
@@ -511,12 +530,13 @@ fn trace_access(reg: DebugRegister, dir: Direction, value: u64, out: AccessOutco
 
 /// Every [`UndefReason`], in declaration order.
 #[cfg(feature = "tracing")]
-const UNDEF_REASONS: [UndefReason; 9] = [
+const UNDEF_REASONS: [UndefReason; 10] = [
     UndefReason::Unallocated,
     UndefReason::NotImplemented,
     UndefReason::WrongDirection,
     UndefReason::Privilege,
     UndefReason::UserAccessDisabled,
+    UndefReason::MonitorModeNotSelected,
     UndefReason::OsLock,
     UndefReason::StickyPowerDown,
     UndefReason::SoftwareDebugDisabled,
@@ -866,6 +886,13 @@ mod table_tests {
         )
     }
 
+    /// Registers a privileged v6/v6.1 access reaches outside Monitor
+    /// debug-mode (ARM DDI 0211K / DDI 0301H §13.5.1).
+    fn v6_lockout_exempt(reg: DebugRegister) -> bool {
+        use DebugRegister::*;
+        matches!(reg, Dbgdidr | DbgdscrInt | DbgdtrrxInt | DbgdtrtxInt)
+    }
+
     /// Registers still accessible with DBGSWENABLE low (this crate's choice,
     /// see the module documentation).
     fn swenable_exempt(reg: DebugRegister) -> bool {
@@ -939,6 +966,7 @@ mod table_tests {
             assert_eq!(k.pl0, pl0_capable(r), "{r}");
             assert_eq!(k.swenable_exempt, swenable_exempt(r), "{r}");
             assert_eq!(k.other_debug, other_debug(r), "{r}");
+            assert_eq!(k.v6_lockout_exempt, v6_lockout_exempt(r), "{r}");
         }
     }
 }

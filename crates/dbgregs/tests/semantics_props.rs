@@ -117,6 +117,11 @@ proptest! {
             }
             for (reg, &value) in regs.iter().zip(values.iter().cycle()) {
                 let Some(mask) = writable_mask(model, &state, *reg) else { continue };
+                if model.version().is_v6() && *reg != DebugRegister::DbgdscrInt {
+                    // v6/v6.1 lock the other registers out unless Monitor
+                    // debug-mode is selected (ARM DDI 0301H §13.5.1).
+                    semantics::write(model, &mut state, DebugRegister::DbgdscrInt, 1 << 15, AccessContext::PL1);
+                }
                 let w = semantics::write(model, &mut state, *reg, value, AccessContext::PL1);
                 prop_assert_eq!(w, AccessOutcome::Written, "{} {}", model.name(), reg);
                 let r = semantics::read(model, &mut state, *reg, AccessContext::PL1);

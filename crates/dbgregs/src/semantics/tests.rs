@@ -208,6 +208,55 @@ fn pl0_reaches_only_the_dcc_group_and_only_with_udccdis_clear() {
 }
 
 #[test]
+fn v6_privileged_access_outside_monitor_mode_is_locked_out() {
+    // ARM1136JF-S TRM (DDI 0211K) / ARM1176JZF-S TRM (DDI 0301H) §13.5.1.
+    for name in ["arm1136", "arm1176"] {
+        let (m, mut s) = cpu(name);
+        let before = s;
+        for reg in [Dbgbcr(0), Dbgbvr(1), Dbgwcr(0), Dbgwvr(1), Dbgvcr] {
+            assert_eq!(
+                write(m, &mut s, reg, 1, PL1),
+                undef(UndefReason::MonitorModeNotSelected),
+                "{name} {reg}"
+            );
+            assert_eq!(
+                read(m, &mut s, reg, PL1),
+                undef(UndefReason::MonitorModeNotSelected),
+                "{name} {reg}"
+            );
+        }
+        assert_eq!(s, before);
+        for reg in [Dbgdidr, DbgdscrInt, DbgdtrrxInt] {
+            assert!(
+                matches!(read(m, &mut s, reg, PL1), AccessOutcome::Read(_)),
+                "{name} {reg}"
+            );
+        }
+        assert_eq!(
+            write(m, &mut s, DbgdtrtxInt, 7, PL1),
+            AccessOutcome::Written
+        );
+        // Halting mode selected (bit 14) keeps the lockout; an absent
+        // register stays NotImplemented.
+        s.dscr |= DSCR_HDBGEN | DSCR_MDBGEN;
+        assert_eq!(
+            read(m, &mut s, Dbgbcr(0), PL1),
+            undef(UndefReason::MonitorModeNotSelected)
+        );
+        assert_eq!(
+            read(m, &mut s, Dbgbcr(6), PL1),
+            undef(UndefReason::NotImplemented)
+        );
+        s.dscr &= !DSCR_HDBGEN;
+        assert_eq!(write(m, &mut s, Dbgbcr(0), 1, PL1), AccessOutcome::Written);
+        assert_eq!(read(m, &mut s, Dbgbcr(0), PL1), AccessOutcome::Read(1));
+    }
+    // v7: no such rule (DDI 0406B Table C6-12).
+    let (m, mut s) = cpu("cortex-a9");
+    assert_eq!(write(m, &mut s, Dbgbcr(0), 1, PL1), AccessOutcome::Written);
+}
+
+#[test]
 fn dbgswenable_low_undefs_all_but_the_baseline_and_power_status() {
     let (m, mut s) = cpu("cortex-a15");
     s.set_dbgswenable(false);
@@ -456,8 +505,9 @@ fn masks_bas_and_res0_bits() {
     // BXVR keeps VMID[7:0] only.
     write(m, &mut s, Dbgbxvr(5), 0x1234, PL1);
     assert_eq!(read(m, &mut s, Dbgbxvr(5), PL1), AccessOutcome::Read(0x34));
-    // v6 keeps BAS as written.
+    // v6 keeps BAS as written (Monitor mode selected first: D1 lockout).
     let (m, mut s) = cpu("arm1176");
+    write(m, &mut s, DbgdscrInt, DSCR_MDBGEN, PL1);
     write(m, &mut s, Dbgbcr(0), 0b0001 << 5, PL1);
     assert_eq!(
         read(m, &mut s, Dbgbcr(0), PL1),
@@ -473,6 +523,8 @@ fn masks_bas_and_res0_bits() {
 fn vcr_masks_per_security_and_version() {
     let w = |name: &str| {
         let (m, mut s) = cpu(name);
+        // v6: Monitor mode selected first (D1 lockout).
+        write(m, &mut s, DbgdscrInt, DSCR_MDBGEN, PL1);
         write(m, &mut s, Dbgvcr, u32::MAX, PL1);
         s.vcr()
     };
