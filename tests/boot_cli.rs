@@ -182,4 +182,8 @@ fn bad_input_is_a_clear_error() {
         &["--cpu", "cortex-a9", "--fault", "1:double-lock"],
         "double-lock cannot be applied to CPU 1",
     );
+    fails_with(
+        &["--cpu", "arm1176", "--fault", "0:swenable-low"],
+        "swenable-low cannot be applied to CPU 0 of model arm1176",
+    );
 }

@@ -14,8 +14,11 @@ use super::MachineError;
 #[serde(rename_all = "kebab-case")]
 pub enum FaultKind {
     /// The DBGSWENABLE input is driven low: CP14 accesses to every debug
-    /// register but the baseline ones, DBGOSLSR and DBGPRSR are UNDEFINED
-    /// (those two too on a core with erratum 764319).
+    /// register but the baseline ones and the OS save/restore and
+    /// power-down group (DBGOSLAR, DBGOSLSR, DBGOSSRR, DBGOSDLR, DBGPRCR,
+    /// DBGPRSR) are UNDEFINED; the DBGOSLSR and DBGPRSR reads too on a core
+    /// with erratum 764319 (docs/fidelity-decisions.md, J1). Only v7 debug
+    /// cores have the signal.
     SwenableLow,
     /// The vCPU's debug power domain is down: DBGPRSR.PU = 0 and the sticky
     /// power-down bit SPD = 1. Linux sees this only on v7 ECP14, through
@@ -139,6 +142,19 @@ pub(super) fn variant_model(
             spd_on_wfi: true,
             ..base.quirks()
         });
+    }
+    // DBGSWENABLE is an ADIv5 debug-APB input of v7 debug: ARM1136/ARM1176
+    // (ARM DDI 0211K / DDI 0301H §13.5.1) list no such access condition,
+    // and the Armv8 AArch32 access pseudocode (DDI 0487) has no signal
+    // term (docs/fidelity-decisions.md, J1).
+    if set.contains(FaultKind::SwenableLow) && !base.version().is_v7() {
+        return Err(not(
+            FaultKind::SwenableLow,
+            format!(
+                "DBGSWENABLE exists on debug v7 and v7.1 only; this core is debug {}",
+                base.version()
+            ),
+        ));
     }
     if set.contains(FaultKind::DoubleLock) && !base.version().at_least_v7_1() {
         return Err(not(

@@ -32,8 +32,12 @@ pub(crate) struct Classes {
     /// A PL0 access may reach it (the baseline CP14 registers, DDI 0406C.d
     /// C6.4.1 "Permissions in relation to the privilege level").
     pub pl0: bool,
-    /// Still accessible with DBGSWENABLE low (this crate's choice, see
-    /// `docs/registers.md`, "DBGSWENABLE").
+    /// Still accessible with DBGSWENABLE low: the baseline registers and the
+    /// OS save/restore and power-down group (DBGOSLAR, DBGOSLSR, DBGOSSRR,
+    /// DBGOSDLR, DBGPRCR, DBGPRSR), the class of its own of DDI 0406B Table
+    /// C6-12; Linux's `ARM_ERRATA_764319` help text and the Smartsens M1
+    /// Cortex-A7 boot log (only the DBGVCR write traps) decide it
+    /// (docs/fidelity-decisions.md, J1).
     pub swenable_exempt: bool,
     /// A v7 "other debug" register, which the v7.0 OS Lock and sticky
     /// power-down make UNDEFINED (DDI 0406C.d Table C6-12).
@@ -183,11 +187,11 @@ register_table! {
     Dbgdrar64 = "DBGDRAR", None, Both, [pl0];
     /// DBGDSAR through the 64-bit MRRC (`MRRC p14,0,Rt,Rt2,c2`).
     Dbgdsar64 = "DBGDSAR", None, Both, [pl0];
-    Dbgoslar = "DBGOSLAR", Some((1, 0, 4)), Both, [];
+    Dbgoslar = "DBGOSLAR", Some((1, 0, 4)), Both, [swx];
     Dbgoslsr = "DBGOSLSR", Some((1, 1, 4)), Both, [swx];
-    Dbgossrr = "DBGOSSRR", Some((1, 2, 4)), Both, [];
-    Dbgosdlr = "DBGOSDLR", Some((1, 3, 4)), Both, [];
-    Dbgprcr = "DBGPRCR", Some((1, 4, 4)), Both, [];
+    Dbgossrr = "DBGOSSRR", Some((1, 2, 4)), Both, [swx];
+    Dbgosdlr = "DBGOSDLR", Some((1, 3, 4)), Both, [swx];
+    Dbgprcr = "DBGPRCR", Some((1, 4, 4)), Both, [swx];
     Dbgprsr = "DBGPRSR", Some((1, 5, 4)), Both, [swx];
     Dbgitctrl = "DBGITCTRL", Some((7, 0, 4)), Both, [];
     Dbgclaimset = "DBGCLAIMSET", Some((7, 8, 6)), Both, [];

@@ -28,10 +28,11 @@
 //! * Wrong-direction accesses UNDEF on every version (v8: unallocated;
 //!   before v8: UNPREDICTABLE).
 //! * DBGSWENABLE low: the baseline registers (DBGDIDR, DBGDSCRint, the DTR
-//!   internal views, DBGDRAR, DBGDSAR), DBGOSLSR and DBGPRSR stay
-//!   accessible (Linux reads DBGDIDR before it installs its undef hook, and
-//!   erratum 764319 is precisely that DBGOSLSR/DBGPRSR reads UNDEF although
-//!   they should not); every other debug register UNDEFs.
+//!   internal views, DBGDRAR, DBGDSAR) and the OS save/restore and
+//!   power-down group (DBGOSLAR, DBGOSLSR, DBGOSSRR, DBGOSDLR, DBGPRCR,
+//!   DBGPRSR) stay accessible; every other debug register UNDEFs. Erratum
+//!   764319 (Cortex-A9) is precisely that DBGOSLSR/DBGPRSR reads UNDEF
+//!   although they should not (docs/fidelity-decisions.md, J1).
 //! * The sticky power-down and OS Lock UNDEF rules apply to v7.0 only
 //!   (ARMv7 Table C6-12); v7.1 behaves as v8 (Linux does not read DBGPRSR
 //!   on v7.1 and saves registers with the lock set, DDI 0406C.d Table C6-12).
@@ -897,7 +898,11 @@ mod table_tests {
     /// see the module documentation).
     fn swenable_exempt(reg: DebugRegister) -> bool {
         use DebugRegister::*;
-        pl0_capable(reg) || matches!(reg, Dbgoslsr | Dbgprsr)
+        pl0_capable(reg)
+            || matches!(
+                reg,
+                Dbgoslar | Dbgoslsr | Dbgossrr | Dbgosdlr | Dbgprcr | Dbgprsr
+            )
     }
 
     /// The v7 "other debug" registers (numbers 0–127 minus DBGECR, DBGDRCR

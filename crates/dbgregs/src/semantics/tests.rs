@@ -257,7 +257,10 @@ fn v6_privileged_access_outside_monitor_mode_is_locked_out() {
 }
 
 #[test]
-fn dbgswenable_low_undefs_all_but_the_baseline_and_power_status() {
+fn dbgswenable_low_undefs_all_but_the_baseline_and_the_os_power_group() {
+    // docs/fidelity-decisions.md J1: the baseline registers and the OS
+    // save/restore and power-down group survive (erratum 764319 text; the
+    // Smartsens M1 Cortex-A7 log traps only the DBGVCR write).
     let (m, mut s) = cpu("cortex-a15");
     s.set_dbgswenable(false);
     let before = s;
@@ -265,9 +268,9 @@ fn dbgswenable_low_undefs_all_but_the_baseline_and_power_status() {
         Dbgbcr(0),
         Dbgvcr,
         DbgdscrExt,
-        Dbgosdlr,
         Dbgdevid,
         Dbgclaimclr,
+        Dbgauthstatus,
     ] {
         assert_eq!(
             read(m, &mut s, reg, PL1),
@@ -276,16 +279,36 @@ fn dbgswenable_low_undefs_all_but_the_baseline_and_power_status() {
         );
     }
     assert_eq!(
-        write(m, &mut s, Dbgoslar, 0, PL1),
+        write(m, &mut s, Dbgvcr, 0, PL1),
         undef(UndefReason::SoftwareDebugDisabled)
     );
     assert_eq!(s, before);
-    for reg in [Dbgdidr, DbgdscrInt, Dbgdrar, Dbgdsar, Dbgoslsr, Dbgprsr] {
+    for reg in [
+        Dbgdidr, DbgdscrInt, Dbgdrar, Dbgdsar, Dbgoslsr, Dbgprsr, Dbgosdlr, Dbgprcr,
+    ] {
         assert!(
             matches!(read(m, &mut s, reg, PL1), AccessOutcome::Read(_)),
             "{reg}"
         );
     }
+    for reg in [Dbgoslar, Dbgosdlr, Dbgprcr] {
+        assert_eq!(
+            write(m, &mut s, reg, 0, PL1),
+            AccessOutcome::Written,
+            "{reg}"
+        );
+    }
+    // v7.0 DBGOSSRR (with the OS Lock set) survives too.
+    let (m, mut s) = cpu("scorpion");
+    s.set_dbgswenable(false);
+    assert_eq!(
+        write(m, &mut s, Dbgoslar, OSLAR_KEY, PL1),
+        AccessOutcome::Written
+    );
+    assert!(matches!(
+        read(m, &mut s, Dbgossrr, PL1),
+        AccessOutcome::Read(_)
+    ));
     // Cortex-A9 erratum 764319: DBGOSLSR and DBGPRSR reads UNDEF too.
     let (m, mut s) = cpu("cortex-a9");
     s.set_dbgswenable(false);
