@@ -386,14 +386,20 @@ const RAW_PRESETS: [CoreModel; 16] = [
     // Cortex-A17: part 0xC0E L; MIDR 0x410fc0e0 decided; otherwise as the
     // A12 (RK3288, sold as A17, B): 6/4, v7.1, 4-byte BAS; CTX 2 decided.
     v7_1_cortex("cortex-a17", 0x410f_c0e0, 4, 0x0111_0f13, 0x0),
-    // Cortex-A53 r0p4: MIDR 0x410fd034 Q; DBGDEVID from the A53 TRM fields
-    // (DoubleLock 1, VirtExtns 1, BPAddrMask 0xF, WPAddrMask 1, rest 0).
-    v8_core("cortex-a53", 0x410f_d034, 0x0011_0f10),
-    // Cortex-A57 r1p0: MIDR 0x411fd070 Q; DBGDEVID as the A72 decided.
-    v8_core("cortex-a57", 0x411f_d070, 0x0111_0f10),
-    // Cortex-A72 r0p3: MIDR 0x410fd083 Q; DBGDEVID from the A72 TRM fields
-    // (AuxRegs 1, DoubleLock 1, VirtExtns 1, BPAddrMask 0xF, WPAddrMask 1).
-    v8_core("cortex-a72", 0x410f_d083, 0x0111_0f10),
+    // Cortex-A53 r0p4: MIDR 0x410fd034 Q. DBGDEVID 0x00110f13: A53 TRM (DDI
+    // 0500D) §11.6.2 Table 11-9 fields (AuxRegs 0, DoubleLock 1, VirtExtns 1,
+    // BPAddrMask 0xF, WPAddrMask 1) and PCSample 3, consistent with its
+    // DBGDEVID1 = 0x2 (§11.6.3: EDPCSR implemented) and QEMU's model
+    // (docs/fidelity-decisions.md, D7).
+    v8_core("cortex-a53", 0x410f_d034, 0x0011_0f13),
+    // Cortex-A57 r1p0: MIDR 0x411fd070 Q. DBGDEVID 0x01110f13: A57 TRM (DDI
+    // 0488D) §10.6.3 Table 10.9 (AuxRegs 1) and EDDEVID PCSample 0x3
+    // (§10.8.7 Table 10.17) (docs/fidelity-decisions.md, D7).
+    v8_core("cortex-a57", 0x411f_d070, 0x0111_0f13),
+    // Cortex-A72 r0p3: MIDR 0x410fd083 Q. DBGDEVID 0x01110f13: A72 TRM (Arm
+    // 100095) §10.6.3 Table 10-9, PCSample 0x3 (docs/fidelity-decisions.md,
+    // D7).
+    v8_core("cortex-a72", 0x410f_d083, 0x0111_0f13),
     // Qualcomm Scorpion: impl 0x51 part 0x02D L, MIDR 0x510f02d0 decided;
     // Version 3 (inferred from the Linux comment); OSLM 0b01 (MSM DBGOSSRR path) ?; counts
     // 6/2/2 decided; 4-byte BAS decided; sticky power-down on WFI L.
