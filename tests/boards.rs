@@ -55,7 +55,6 @@ board_tests! {
 }
 
 #[test]
-#[ignore = "needs J1 (dbgregs DBGSWENABLE set), docs/fidelity-decisions.md#j1-dbgswenable"]
 fn smartsens_m1() {
     check("smartsens-m1");
 }
