@@ -433,8 +433,8 @@ const RAW_PRESETS: [CoreModel; 16] = [
     },
     // Qualcomm Krait 400: MIDR 0x512f06f0 B (APQ8074); v7.1 B; 6/4 B, CTX 2
     // decided; 8-byte BAS B; OSLM 0b10 (v7.1 rule); no DBGBXVR (MSM) → no
-    // Virtualization Extensions for debug; double lock not implemented
-    // decided; LPAE.
+    // Virtualization Extensions for debug; double lock implemented (J3);
+    // LPAE.
     CoreModel {
         name: "krait",
         midr: 0x512f_06f0,
@@ -445,7 +445,9 @@ const RAW_PRESETS: [CoreModel; 16] = [
         ctx_cmps: 2,
         oslm: OsLockModel::LockOnly,
         wp_bas_bytes: 8,
-        double_lock: false,
+        // OS Double Lock: Qualcomm arch/arm/mach-msm/jtag.c writes DBGOSDLR
+        // around power collapse (docs/fidelity-decisions.md, J3).
+        double_lock: true,
         security: true,
         virtualization: false,
         lpae: true,
@@ -453,7 +455,9 @@ const RAW_PRESETS: [CoreModel; 16] = [
         wp_addr_mask: true,
         pcsr_imp: true,
         nsuhd_imp: true,
-        devid: Some(0x0000_0f13),
+        // DBGDEVID unsourced (no Krait value found): the DoubleLock field
+        // [23:20] = 1 made consistent with the double lock (J3).
+        devid: Some(0x0010_0f13),
         devid1: Some(0x0),
         oslk_reset: true,
         armv8: false,
@@ -473,7 +477,9 @@ const RAW_PRESETS: [CoreModel; 16] = [
         ctx_cmps: 2,
         oslm: OsLockModel::LockOnly,
         wp_bas_bytes: 4,
-        double_lock: false,
+        // OS Double Lock: Qualcomm arch/arm/mach-msm/jtag.c writes DBGOSDLR
+        // around power collapse (docs/fidelity-decisions.md, J3).
+        double_lock: true,
         security: true,
         virtualization: false,
         lpae: true,
@@ -481,7 +487,9 @@ const RAW_PRESETS: [CoreModel; 16] = [
         wp_addr_mask: true,
         pcsr_imp: true,
         nsuhd_imp: true,
-        devid: Some(0x0000_0f13),
+        // DBGDEVID unsourced (no Krait value found): the DoubleLock field
+        // [23:20] = 1 made consistent with the double lock (J3).
+        devid: Some(0x0010_0f13),
         devid1: Some(0x0),
         oslk_reset: true,
         armv8: false,

@@ -586,13 +586,17 @@ fn small_registers() {
     // DBGECR/DSCCR/DSMCR RAZ/WI on v7-full.
     write(m9, &mut s9, Dbgdsccr, 7, PL1);
     assert_eq!(read(m9, &mut s9, Dbgdsccr, PL1), AccessOutcome::Read(0));
-    // DBGOSDLR: RW with FEAT_DoubleLock, RAZ/WI without (Krait).
+    // DBGOSDLR: RW with FEAT_DoubleLock (Krait too, J3), RAZ/WI without.
     write(m, &mut s, Dbgosdlr, 1, PL1);
     assert!(s.dlk());
     assert_eq!(read(m, &mut s, Dbgosdlr, PL1), AccessOutcome::Read(1));
     let (mk, mut sk) = cpu("krait");
     write(mk, &mut sk, Dbgosdlr, 1, PL1);
-    assert_eq!(read(mk, &mut sk, Dbgosdlr, PL1), AccessOutcome::Read(0));
+    assert_eq!(read(mk, &mut sk, Dbgosdlr, PL1), AccessOutcome::Read(1));
+    let nodl = mk.to_builder().double_lock(false).build().unwrap();
+    let mut sn = DebugState::cold_reset(&nodl, UnknownFill::Zero);
+    write(&nodl, &mut sn, Dbgosdlr, 1, PL1);
+    assert_eq!(read(&nodl, &mut sn, Dbgosdlr, PL1), AccessOutcome::Read(0));
     // DBGPRCR per version; v8 DBGDCCINT.
     write(m, &mut s, Dbgprcr, 0xF, PL1);
     assert_eq!(read(m, &mut s, Dbgprcr, PL1), AccessOutcome::Read(0b1101));
