@@ -364,8 +364,10 @@ const RAW_PRESETS: [CoreModel; 16] = [
         lpae: false,
         bp_addr_mask: false,
         wp_addr_mask: true,
-        pcsr_imp: false,
-        nsuhd_imp: false,
+        // DBGDIDR 0x3513702a read on an OMAP4460 (B, docs/boards.md#omap4460):
+        // PCSR_imp = 1, nSUHD_imp = 1.
+        pcsr_imp: true,
+        nsuhd_imp: true,
         devid: None,
         devid1: None,
         oslk_reset: false,
@@ -679,8 +681,11 @@ impl CoreModel {
             .with_ctx_cmps(self.ctx_cmps - 1)
             .with_version(v.didr_code())
             .with_devid_imp(devid_imp)
-            .with_nsuhd_imp(self.nsuhd_imp && v.at_least_v7_1())
-            .with_pcsr_imp(self.pcsr_imp && matches!(v, DebugVersion::V7_1))
+            // nSUHD_imp / PCSR_imp also on v7.0 where the model sets them: a
+            // Cortex-A9 (Version 3) reads 0x3513702a (OMAP4460,
+            // docs/boards.md#omap4460).
+            .with_nsuhd_imp(self.nsuhd_imp && v.at_least_v7())
+            .with_pcsr_imp(self.pcsr_imp && (v.is_v7_0() || matches!(v, DebugVersion::V7_1)))
             .with_se_imp(self.security)
             .with_variant(variant)
             .with_revision(revision)
@@ -1081,7 +1086,9 @@ mod tests {
         assert_eq!(p("cortex-a57").dbgdidr(), 0x3516_d000); // Q
         assert_eq!(p("cortex-a72").dbgdidr(), 0x3516_d000); // Q
         assert_eq!(p("arm1176").dbgdidr() >> 8, 0x15_1210); // T 0x15121x
-        assert_eq!(p("cortex-a9").dbgdidr() >> 16, 0x3513); // D
+                                                            // B: OMAP4460 DBGDIDR read through PTRACE_GETHBPREGS (docs/cores.md
+                                                            // summary, docs/boards.md#omap4460): nSUHD_imp = PCSR_imp = 1.
+        assert_eq!(p("cortex-a9").dbgdidr(), 0x3513_702a);
     }
 
     #[test]
