@@ -10,7 +10,8 @@
 //!   step-over; [`demo`] drives it for `dbgemu boot --demo`;
 //! * [`board`]: boards as data (core, CPUs, integration signals, kernel)
 //!   for `dbgemu boot --board`;
-//! * [`replay`]: trap traces for `dbgemu replay`; [`error`]: the error type.
+//! * [`replay`]: trap traces for `dbgemu replay`, streamed; [`input`]: the
+//!   word syntax `decode` and `replay` share; [`error`]: the error type.
 //!
 //! # Example
 //!
@@ -46,6 +47,7 @@ pub use dbgregs;
 pub use undef;
 
 pub mod debug_arch;
+pub mod input;
 pub mod oops;
 pub mod word;
 

@@ -1,10 +1,11 @@
 //! `dbgemu decode [--thumb] [WORD...]`: instruction words as CP14 accesses.
 //!
-//! Each WORD is exactly 8 hexadecimal digits (either case), optionally
-//! prefixed by `0x` or `0X`; shorter forms are refused so that a Thumb word
-//! cannot be read with its halfwords shifted. With no WORD arguments the
-//! words are read from standard input, one per line (surrounding
-//! whitespace and blank lines are ignored).
+//! Words (arguments or standard-input lines) use the one input syntax of
+//! [`crate::input`], shared with `dbgemu replay`: exactly 8 hexadecimal
+//! digits (either case), optionally prefixed by `0x` or `0X`; on standard
+//! input, one word per line, `#` starts a comment and blank lines and
+//! surrounding whitespace are ignored. Shorter forms are refused so that a
+//! Thumb word cannot be read with its halfwords shifted.
 //!
 //! Output, exactly one line per word:
 //! `<word as 8 lower-case hex digits><TAB><UAL text>[ ; <register>]` for a
@@ -22,10 +23,38 @@
 use std::io::{self, BufRead, Write};
 
 use super::error::CliError;
+use crate::input::{content, parse_word};
 use dbgregs::decode::{decode_a32, decode_t32};
 use dbgregs::regmap::DebugRegister;
 
 use super::CliResult;
+
+/// The input syntax, output form and exit status, for `dbgemu decode --help`.
+pub const LONG_ABOUT: &str = "\
+Decode instruction words as CP14 accesses.
+
+INPUT:
+  Each WORD is exactly 8 hex digits (either case), optionally prefixed by 0x
+  (the same syntax as `dbgemu replay`). With no WORD arguments the words are
+  read from standard input, one per line; `#` starts a comment, blank lines
+  and surrounding whitespace are ignored.
+
+OUTPUT (exactly one line per word):
+    <word><TAB><UAL text>[ ; <register>]   a coprocessor-14 access, with the
+                                           debug register it names
+    <word><TAB>-                           any other word
+  <word> is 8 lower-case hex digits. With --thumb a word is a 32-bit T32
+  instruction whose first halfword is the high 16 bits.
+
+ERRORS:
+  Arguments are all checked before anything is printed. Standard input is
+  decoded as it arrives: at a bad line the lines before it have been printed,
+  then `dbgemu: invalid word ... (stdin line N): ...` goes to stderr.
+
+EXIT STATUS:
+  0  every word decoded, or stdout was closed early (e.g. `| head`)
+  1  a malformed word (message on stderr)
+  2  bad command-line usage";
 
 /// Arguments of `dbgemu decode`.
 #[derive(Debug, clap::Args)]
@@ -38,18 +67,6 @@ pub struct DecodeArgs {
     /// standard input, one per line, when none are given.
     #[arg(value_name = "WORD")]
     pub words: Vec<String>,
-}
-
-/// Parses one word: optional `0x`/`0X`, then exactly 8 hex digits.
-pub fn parse_word(text: &str) -> Option<u32> {
-    let digits = text
-        .strip_prefix("0x")
-        .or_else(|| text.strip_prefix("0X"))
-        .unwrap_or(text);
-    if digits.len() != 8 || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
-    u32::from_str_radix(digits, 16).ok()
 }
 
 /// The output line for one word (without the newline).
@@ -82,9 +99,10 @@ pub fn run(args: DecodeArgs) -> CliResult {
         .iter()
         .enumerate()
         .map(|(i, text)| {
-            parse_word(text).ok_or_else(|| CliError::WordArgument {
+            parse_word(text.trim()).map_err(|source| CliError::WordArgument {
                 text: text.clone(),
                 index: i + 1,
+                source,
             })
         })
         .collect::<Result<Vec<u32>, _>>()?;
@@ -97,46 +115,36 @@ pub fn run(args: DecodeArgs) -> CliResult {
 
 /// Decodes `input` line by line into `out`, stopping at the first malformed
 /// line.
-fn decode_lines(input: impl BufRead, out: &mut impl Write, thumb: bool) -> Result<(), CliError> {
-    for (i, line) in input.lines().enumerate() {
-        let line = line?;
-        let text = line.trim();
-        if text.is_empty() {
-            continue;
+fn decode_lines(
+    mut input: impl BufRead,
+    out: &mut impl Write,
+    thumb: bool,
+) -> Result<(), CliError> {
+    let mut buf = Vec::with_capacity(64);
+    let mut line = 0;
+    loop {
+        buf.clear();
+        if input.read_until(b'\n', &mut buf)? == 0 {
+            return Ok(());
         }
-        let word = parse_word(text).ok_or_else(|| CliError::WordLine {
+        line += 1;
+        let raw = std::str::from_utf8(&buf).map_err(|_| CliError::NotUtf8 { line })?;
+        let Some(text) = content(raw) else {
+            continue;
+        };
+        let word = parse_word(text).map_err(|source| CliError::WordLine {
             text: text.to_string(),
-            line: i + 1,
+            line,
+            source,
         })?;
         writeln!(out, "{}", format_line(word, thumb))?;
     }
-    Ok(())
 }
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn words_are_8_hex_digits_with_optional_prefix() {
-        assert_eq!(parse_word("ee100e10"), Some(0xEE10_0E10));
-        assert_eq!(parse_word("EE100E10"), Some(0xEE10_0E10));
-        assert_eq!(parse_word("0xee100e10"), Some(0xEE10_0E10));
-        assert_eq!(parse_word("0Xee100e10"), Some(0xEE10_0E10));
-        for bad in [
-            "",
-            "0x",
-            "ee100e1",
-            "ee100e100",
-            "+e100e10",
-            "ee10 e10",
-            "0x0xee100e",
-            "ee100g10",
-        ] {
-            assert_eq!(parse_word(bad), None, "{bad:?}");
-        }
-    }
 
     #[test]
     fn lines() {
@@ -160,7 +168,7 @@ mod tests {
     fn stdin_stops_at_the_first_bad_line_after_printing_the_good_ones() {
         let mut out = Vec::new();
         let err = decode_lines(
-            &b"ee100e10\n\n  0xee113e95 \nzz\nee100e10\n"[..],
+            &b"ee100e10 # DBGDIDR\n\n  0xee113e95 \n# comment\nzz\nee100e10\n"[..],
             &mut out,
             false,
         )
@@ -169,6 +177,6 @@ mod tests {
             String::from_utf8(out).unwrap(),
             "ee100e10\tmrc p14, 0, r0, c0, c0, 0 ; DBGDIDR\nee113e95\tmrc p14, 0, r3, c1, c5, 4 ; DBGPRSR\n"
         );
-        assert!(matches!(err, CliError::WordLine { line: 4, .. }), "{err}");
+        assert!(matches!(err, CliError::WordLine { line: 5, .. }), "{err}");
     }
 }

@@ -31,22 +31,43 @@ pub enum CliError {
         /// The text given.
         name: String,
     },
-    /// A `decode` argument that is not 8 hex digits.
-    #[error("invalid word {text:?} (argument {index}): expected 8 hex digits, optionally prefixed by 0x")]
+    /// A `decode` argument that is not a word.
+    #[error("invalid word {text:?} (argument {index}): {source}")]
     WordArgument {
         /// The argument as given.
         text: String,
         /// Its position among the WORD arguments, from 1.
         index: usize,
+        /// What is wrong with it.
+        source: crate::input::WordError,
     },
-    /// A line of `decode`'s standard input that is not 8 hex digits.
-    #[error("invalid word {text:?} (stdin line {line}): expected 8 hex digits, optionally prefixed by 0x")]
+    /// A line of `decode`'s standard input that is not a word.
+    #[error("invalid word {text:?} (stdin line {line}): {source}")]
     WordLine {
-        /// The line, trimmed.
+        /// The line without its comment, trimmed.
         text: String,
         /// Its line number, from 1.
         line: usize,
+        /// What is wrong with it.
+        source: crate::input::WordError,
     },
+    /// A line of `decode`'s standard input that is not UTF-8.
+    #[error("stdin line {line}: not UTF-8 text")]
+    NotUtf8 {
+        /// Its line number, from 1.
+        line: usize,
+    },
+    /// An input file that cannot be opened.
+    #[error("cannot read {}: {source}", path.display())]
+    Open {
+        /// The path given.
+        path: std::path::PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A streamed replay that stopped early.
+    #[error(transparent)]
+    Replay(#[from] crate::replay::ReplayStreamError),
     /// A CPU index past the machine's last vCPU (an option naming CPUs).
     #[error("CPU {cpu} does not exist: the machine has {count} vCPUs (0..={last})", last = count - 1)]
     NoSuchCpu {
