@@ -11,13 +11,14 @@ use std::io::Write;
 use std::time::Instant;
 
 use crate::board::Board;
-use crate::driver::{HwBreakpoint, InitOptions, InitResult};
-use crate::machine::{Executor, Fault, FaultKind, KernelOops, Machine, MachineConfig};
+use crate::driver::{HwBreakpoint, InitOptions};
+use crate::machine::{Executor, Fault, FaultKind, Machine, MachineConfig};
 use dbgregs::model::CoreModel;
 use dbgregs::version::DebugVersion;
 use serde::Serialize;
 
 use super::args::parse_cpu_list;
+use super::json::{DemoDoc, FaultDoc, InitDoc, OopsDoc};
 
 use super::CliResult;
 
@@ -108,28 +109,29 @@ struct LateReport {
 struct PmReport {
     cpu: usize,
     reset_ran: bool,
-    oops: Option<KernelOops>,
+    oops: Option<OopsDoc>,
     error: Option<String>,
 }
 
-/// The whole `--json` document.
+/// The whole `--json` document (schema: [`super::json::SCHEMA`]).
 #[derive(Debug, Serialize)]
 struct BootReport {
+    schema: u32,
     model: String,
     midr: u32,
     dbgdidr: u32,
     cpus: usize,
-    executor: Executor,
-    faults: Vec<Fault>,
+    executor: String,
+    faults: Vec<FaultDoc>,
     online_later: Vec<usize>,
-    init: InitResult,
+    init: InitDoc,
     table: Vec<CpuReport>,
     brought_online: Vec<LateReport>,
     table_after: Vec<CpuReport>,
     pm_cycled: Vec<PmReport>,
-    oopses: Vec<KernelOops>,
+    oopses: Vec<OopsDoc>,
     state_bytes: usize,
-    demo: Option<crate::demo::DemoReport>,
+    demo: Option<DemoDoc>,
 }
 
 fn install_log(json: bool) {
@@ -145,7 +147,7 @@ fn install_log(json: bool) {
     let _ = if json {
         builder.with_writer(std::io::stderr).try_init()
     } else {
-        builder.with_writer(std::io::stdout).try_init()
+        builder.with_writer(|| super::LogStdout).try_init()
     };
 }
 
@@ -286,7 +288,7 @@ pub fn run(args: BootArgs) -> CliResult {
     };
     install_log(args.json);
 
-    eprintln!(
+    super::progress!(
         "dbgemu: booting {} x {} (MIDR 0x{:08x}, DBGDIDR 0x{:08x}, debug {}), executor {}",
         cpus,
         model.name(),
@@ -301,9 +303,10 @@ pub fn run(args: BootArgs) -> CliResult {
     let t1 = Instant::now();
     let hw = HwBreakpoint::init(&machine, init_options);
     let t_init = t1.elapsed();
-    eprintln!(
+    super::progress!(
         "dbgemu: machine built in {:.1?}, hw_breakpoint init took {:.1?}",
-        t_machine, t_init
+        t_machine,
+        t_init
     );
 
     let all: Vec<usize> = (0..machine.cpus()).collect();
@@ -367,7 +370,7 @@ pub fn run(args: BootArgs) -> CliResult {
         }
         for &cpu in &later {
             let before = hw.core().reset_runs(cpu);
-            eprintln!("dbgemu: bringing CPU {cpu} online");
+            super::progress!("dbgemu: bringing CPU {cpu} online");
             let t = Instant::now();
             let res = machine.cpu_up(cpu);
             let took = t.elapsed();
@@ -378,7 +381,7 @@ pub fn run(args: BootArgs) -> CliResult {
                 reset_ran: ran,
                 error: res.err().map(|e| e.to_string()),
             };
-            eprintln!("dbgemu: cpu_up({cpu}) took {took:.1?}");
+            super::progress!("dbgemu: cpu_up({cpu}) took {took:.1?}");
             if !args.json {
                 let mut out = stdout.lock();
                 write!(
@@ -416,13 +419,17 @@ pub fn run(args: BootArgs) -> CliResult {
     }
     for &cpu in &pm_cpus {
         let before = hw.core().reset_runs(cpu);
-        eprintln!("dbgemu: CPU {cpu} enters a low-power state and resumes");
+        super::progress!("dbgemu: CPU {cpu} enters a low-power state and resumes");
         let res = machine.cpu_suspend_resume(cpu);
         let rep = PmReport {
             cpu,
             reset_ran: hw.core().reset_runs(cpu) > before,
-            oops: res.as_ref().ok().cloned().flatten(),
-            error: res.err().map(|e| e.to_string()),
+            oops: res
+                .as_ref()
+                .ok()
+                .and_then(Option::as_ref)
+                .map(OopsDoc::from),
+            error: res.as_ref().err().map(ToString::to_string),
         };
         if !args.json {
             let mut out = stdout.lock();
@@ -435,7 +442,7 @@ pub fn run(args: BootArgs) -> CliResult {
                     "did not run"
                 }
             )?;
-            match (&rep.oops, &rep.error) {
+            match (res.as_ref().ok().and_then(Option::as_ref), &rep.error) {
                 (Some(o), _) => writeln!(out, ", {o}")?,
                 (None, Some(e)) => writeln!(out, ", failed: {e}")?,
                 (None, None) => writeln!(out)?,
@@ -453,24 +460,26 @@ pub fn run(args: BootArgs) -> CliResult {
     let oopses = machine.oopses();
     if args.json {
         let doc = BootReport {
+            schema: super::json::SCHEMA_VERSION,
             model: model.name().to_string(),
             midr: model.midr(),
             dbgdidr: model.dbgdidr(),
             cpus: machine.cpus(),
-            executor,
-            faults,
+            executor: executor.to_string(),
+            faults: faults.iter().map(FaultDoc::from).collect(),
             online_later: later,
-            init: hw.result().clone(),
+            init: hw.result().into(),
             table,
             brought_online: late,
             table_after,
             pm_cycled: pm,
-            oopses,
+            oopses: oopses.iter().map(OopsDoc::from).collect(),
             state_bytes: machine.state_bytes(),
-            demo,
+            demo: demo.as_ref().map(DemoDoc::from),
         };
         let mut out = stdout.lock();
-        serde_json::to_writer_pretty(&mut out, &doc)?;
+        // Back to an io::Error, so that a closed pipe is recognised as one.
+        serde_json::to_writer_pretty(&mut out, &doc).map_err(std::io::Error::from)?;
         writeln!(out)?;
     } else if !oopses.is_empty() {
         let mut out = stdout.lock();

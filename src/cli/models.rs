@@ -38,6 +38,7 @@ pub fn table() -> String {
 
 /// Runs `dbgemu models`.
 pub fn run(_args: ModelsArgs) -> CliResult {
-    print!("{}", table());
+    use std::io::Write as _;
+    std::io::stdout().lock().write_all(table().as_bytes())?;
     Ok(())
 }
