@@ -53,6 +53,7 @@ fn a_closed_stdout_stops_every_subcommand_quietly() {
         b"",
     );
     assert_quiet(&["models"], b"");
+    assert_quiet(&["boards"], b"");
     assert_quiet(&["--help"], b"");
     assert_quiet(&["replay", "--help"], b"");
 }

@@ -81,6 +81,9 @@ pub fn listing() -> String {
 
 /// Runs `dbgemu boards`.
 pub fn run(_args: BoardsArgs) -> CliResult {
-    print!("{}", listing());
+    use std::io::Write as _;
+    // A write, not print!: a closed stdout is an error main() recognises
+    // (print! would panic).
+    std::io::stdout().lock().write_all(listing().as_bytes())?;
     Ok(())
 }
