@@ -6,15 +6,16 @@
 //! the access (here to read-only DBGDRAR, so it is UNDEFINED).
 #![allow(clippy::unwrap_used)]
 
-use dbgemu::dbgregs::model::CoreModel;
-use dbgemu::replay::{parse_trace, run_lines};
+use dbgemu::replay::replay;
 
 #[test]
 fn mrrc_prints_both_words_and_agrees_with_the_32_bit_view() {
-    let model = CoreModel::preset("cortex-a15").unwrap();
     // MRC p14, 0, r0, c1, c0, 0; MRRC p14, 0, r0, r1, c1; MCRR p14, 0, r0, r1, c1.
-    let lines = parse_trace("ee110e10\nec510e01\nec410e01 0x1234567800abcdef\n").unwrap();
-    let out = run_lines(model, &lines);
+    let out = replay(
+        "cortex-a15",
+        "ee110e10\nec510e01\nec410e01 0x1234567800abcdef\n",
+    )
+    .unwrap();
     let rows: Vec<&str> = out.lines().collect();
     assert_eq!(rows.len(), 3, "{out}");
     let low = rows[0].strip_prefix("ee110e10 = 0x").unwrap();
